@@ -1,0 +1,94 @@
+/**
+ * Typed entry points for the custom physics kernels. Solver code calls these, never
+ * `runKernel` directly, so shapes are checked once, here, with messages that name the operand.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import {
+  COMPLEX_MULTIPLY,
+  EXTRACT_PATCHES,
+  FFT2,
+  OVERLAP_SUM,
+  type ComplexMultiplyAttrs,
+  type ExtractPatchesAttrs,
+  type Fft2Attrs,
+  type OverlapSumAttrs,
+} from './kernelNames';
+
+function assertComplexField(name: string, x: tf.Tensor, ranks: number[]): void {
+  if (!ranks.includes(x.rank) || x.shape[x.rank - 1] !== 2 || x.dtype !== 'float32') {
+    throw new Error(
+      `${name}: expected a float32 complex field of rank ${ranks.join(' or ')} with a last axis of 2 ` +
+        `(real, imaginary), received ${x.dtype} [${x.shape.join(', ')}].`,
+    );
+  }
+}
+
+function assertPositions(name: string, positions: tf.Tensor, count: number): void {
+  if (positions.rank !== 2 || positions.shape[0] !== count || positions.shape[1] !== 2 || positions.dtype !== 'int32') {
+    throw new Error(
+      `${name}: expected int32 positions of shape [${count}, 2] as (row, col), ` +
+        `received ${positions.dtype} [${positions.shape.join(', ')}].`,
+    );
+  }
+}
+
+/**
+ * Batched unitary 2-D FFT of x [B, N, N, 2]. The zero frequency sits at index [0, 0]
+ * (no fftshift). N must be a power of two.
+ */
+export function fft2(x: tf.Tensor4D, direction: 'forward' | 'inverse'): tf.Tensor4D {
+  assertComplexField('fft2', x, [4]);
+  const n = x.shape[1];
+  if (x.shape[2] !== n || n < 2 || (n & (n - 1)) !== 0) {
+    throw new Error(
+      `fft2: expected square fields with a power-of-two side, received ${x.shape[1]}×${x.shape[2]}. ` +
+        'Crop or pad the patterns to a power of two such as 64, 128 or 256.',
+    );
+  }
+  const attrs: Fft2Attrs = { inverse: direction === 'inverse' };
+  return tf.engine().runKernel(FFT2, { x }, attrs) as tf.Tensor4D;
+}
+
+/**
+ * Copies the size×size window of `object` [H, W, 2] whose top-left corner is at each of
+ * `positions` int32 [B, 2] (row, col). Every window must lie inside the object.
+ */
+export function extractPatches(object: tf.Tensor3D, positions: tf.Tensor2D, size: number): tf.Tensor4D {
+  assertComplexField('extractPatches', object, [3]);
+  assertPositions('extractPatches', positions, positions.shape[0]);
+  const attrs: ExtractPatchesAttrs = { size };
+  return tf.engine().runKernel(EXTRACT_PATCHES, { object, positions }, attrs) as tf.Tensor4D;
+}
+
+/**
+ * Adds each patch of `patches` [B, n, n, 2] into a zero object of height×width at its position,
+ * the adjoint of {@link extractPatches}. The sum order is fixed, so equal inputs give equal bits.
+ */
+export function overlapSum(
+  patches: tf.Tensor4D,
+  positions: tf.Tensor2D,
+  height: number,
+  width: number,
+): tf.Tensor3D {
+  assertComplexField('overlapSum', patches, [4]);
+  assertPositions('overlapSum', positions, patches.shape[0]);
+  const attrs: OverlapSumAttrs = { height, width };
+  return tf.engine().runKernel(OVERLAP_SUM, { patches, positions }, attrs) as tf.Tensor3D;
+}
+
+/** Elementwise complex product a·b (or conj(a)·b), broadcasting a rank-3 operand over the batch. */
+export function complexMultiply<T extends tf.Tensor3D | tf.Tensor4D>(a: tf.Tensor, b: tf.Tensor, conjugateA = false): T {
+  assertComplexField('complexMultiply (a)', a, [3, 4]);
+  assertComplexField('complexMultiply (b)', b, [3, 4]);
+  const fieldA = a.shape.slice(-3).join('×');
+  const fieldB = b.shape.slice(-3).join('×');
+  if (fieldA !== fieldB || (a.rank === 4 && b.rank === 4 && a.shape[0] !== b.shape[0])) {
+    throw new Error(
+      `complexMultiply: operand shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not match; ` +
+        'they must agree except that one may lack the batch axis.',
+    );
+  }
+  const attrs: ComplexMultiplyAttrs = { conjugateA };
+  return tf.engine().runKernel(COMPLEX_MULTIPLY, { a, b }, attrs) as T;
+}
