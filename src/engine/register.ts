@@ -1,0 +1,14 @@
+/** Registers the custom physics kernels on every backend, once per JavaScript realm. */
+import { registerCpuKernels } from './cpu';
+import { registerWebGlKernels } from './webgl';
+import { registerWebGpuKernels } from './webgpu';
+
+let registered = false;
+
+export function registerPhysicsKernels(): void {
+  if (registered) return;
+  registerCpuKernels();
+  registerWebGlKernels();
+  registerWebGpuKernels();
+  registered = true;
+}

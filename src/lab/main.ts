@@ -1,0 +1,79 @@
+/**
+ * Kernel lab: a page without UI that end-to-end tests and the benchmark drive through
+ * `window.ptychoLab`, to run single kernels on a chosen backend with data passed in from Node.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+
+import { complexMultiply, extractPatches, fft2, overlapSum } from '../engine/ops';
+import { registerPhysicsKernels } from '../engine/register';
+
+interface ArrayPayload {
+  shape: number[];
+  dtype?: 'float32' | 'int32';
+  data: number[];
+}
+
+type LabKernel = 'fft2' | 'ifft2' | 'extractPatches' | 'overlapSum' | 'complexMultiply';
+
+function toTensor(payload: ArrayPayload): tf.Tensor {
+  return tf.tensor(payload.data, payload.shape, payload.dtype ?? 'float32');
+}
+
+async function runKernel(
+  kernel: LabKernel,
+  inputs: Record<string, ArrayPayload>,
+  attrs: Record<string, number | boolean> = {},
+): Promise<{ shape: number[]; data: number[] }> {
+  const tensors = Object.fromEntries(Object.entries(inputs).map(([name, payload]) => [name, toTensor(payload)]));
+  let output: tf.Tensor;
+  switch (kernel) {
+    case 'fft2':
+      output = fft2(tensors.x as tf.Tensor4D, 'forward');
+      break;
+    case 'ifft2':
+      output = fft2(tensors.x as tf.Tensor4D, 'inverse');
+      break;
+    case 'extractPatches':
+      output = extractPatches(tensors.object as tf.Tensor3D, tensors.positions as tf.Tensor2D, Number(attrs.size));
+      break;
+    case 'overlapSum':
+      output = overlapSum(
+        tensors.patches as tf.Tensor4D,
+        tensors.positions as tf.Tensor2D,
+        Number(attrs.height),
+        Number(attrs.width),
+      );
+      break;
+    case 'complexMultiply':
+      output = complexMultiply(tensors.a, tensors.b, Boolean(attrs.conjugateA));
+      break;
+    default:
+      throw new Error(`Unknown lab kernel "${String(kernel)}".`);
+  }
+  const data = Array.from(await output.data());
+  const shape = output.shape;
+  output.dispose();
+  Object.values(tensors).forEach((t) => t.dispose());
+  return { shape, data };
+}
+
+async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<{ ok: boolean; backend: string }> {
+  registerPhysicsKernels();
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  return { ok, backend: ok ? tf.getBackend() : 'none' };
+}
+
+declare global {
+  interface Window {
+    ptychoLab: {
+      tf: typeof tf;
+      useBackend: typeof useBackend;
+      runKernel: typeof runKernel;
+    };
+  }
+}
+
+window.ptychoLab = { tf, useBackend, runKernel };
+document.body.dataset.ready = 'true';
