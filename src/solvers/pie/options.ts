@@ -1,0 +1,66 @@
+/** Settings of the PIE family of solvers (rPIE and ePIE), with their defaults and checks. */
+
+export type PieMethod = 'rpie' | 'epie';
+
+export interface PieOptions {
+  /** rPIE (Maiden, Johnson and Li, Optica 4, 736 (2017)) or ePIE (Maiden and Rodenburg, Ultramicroscopy 109, 1256 (2009)). */
+  method: PieMethod;
+  /** Number of full passes over all scan positions. */
+  iterations: number;
+  /**
+   * Object update parameter. rPIE: the regularisation weight α in (1-α)|P|² + α·max|P|².
+   * ePIE: the step size, with max|P|² as the denominator.
+   */
+  alpha: number;
+  /** Probe update parameter, the counterpart of `alpha` with the object patch in place of the probe. */
+  beta: number;
+  /** Whether the probe is refined along with the object. */
+  refineProbe: boolean;
+  /** First iteration (0-based) at which the probe is updated, so the object settles first. */
+  probeUpdateStart: number;
+  /** Scan positions updated together; 1 is the classic sequential algorithm. */
+  batchSize: number;
+  /** Seed of the shuffle that orders and groups the positions. */
+  seed: number;
+}
+
+export const defaultPieOptions: PieOptions = {
+  method: 'rpie',
+  iterations: 100,
+  alpha: 0.1,
+  beta: 0.1,
+  refineProbe: true,
+  probeUpdateStart: 1,
+  batchSize: 32,
+  seed: 1,
+};
+
+/** Defaults of each method: ePIE's α and β are step sizes, so they sit near 1. */
+export function defaultsFor(method: PieMethod): PieOptions {
+  return method === 'epie' ? { ...defaultPieOptions, method, alpha: 1, beta: 1 } : { ...defaultPieOptions };
+}
+
+/** Returns a list of problems with `options`, each naming the setting, the rule and the value. */
+export function validatePieOptions(options: PieOptions): string[] {
+  const problems: string[] = [];
+  if (options.method !== 'rpie' && options.method !== 'epie') {
+    problems.push(`method must be "rpie" or "epie", received "${String(options.method)}".`);
+  }
+  if (!Number.isInteger(options.iterations) || options.iterations < 1 || options.iterations > 100_000) {
+    problems.push(`iterations must be a whole number from 1 to 100000, received ${options.iterations}.`);
+  }
+  for (const key of ['alpha', 'beta'] as const) {
+    const value = options[key];
+    const upper = options.method === 'epie' ? 2 : 1;
+    if (!Number.isFinite(value) || value <= 0 || value > upper) {
+      problems.push(`${key} must lie in (0, ${upper}] for ${options.method}, received ${value}.`);
+    }
+  }
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+    problems.push(`batchSize must be a whole number of at least 1, received ${options.batchSize}.`);
+  }
+  if (!Number.isInteger(options.probeUpdateStart) || options.probeUpdateStart < 0) {
+    problems.push(`probeUpdateStart must be a whole number of at least 0, received ${options.probeUpdateStart}.`);
+  }
+  return problems;
+}
