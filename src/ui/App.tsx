@@ -1,0 +1,113 @@
+import { useEffect, useState } from 'react';
+
+import { loadBundledScan } from '../data/bundled';
+import type { ScanDataset } from '../data/dataset';
+import { parseRequestedBackend, type RequestedBackend } from '../device/policy';
+import { BackendSelect } from './components/BackendSelect';
+import { DatasetPanel } from './components/DatasetPanel';
+import { ErrorPlot } from './components/ErrorPlot';
+import { ExportPanel } from './components/ExportPanel';
+import { PolicyBanner } from './components/PolicyBanner';
+import { ProgressPanel } from './components/ProgressPanel';
+import { ResultsPanel } from './components/ResultsPanel';
+import { SolverPanel } from './components/SolverPanel';
+import { useReconstruction } from './useReconstruction';
+
+function backendFromUrl(): { requested: RequestedBackend; problem: string | null } {
+  const value = new URLSearchParams(window.location.search).get('backend');
+  try {
+    return { requested: parseRequestedBackend(value), problem: null };
+  } catch (error) {
+    return { requested: 'auto', problem: (error as Error).message };
+  }
+}
+
+function writeBackendToUrl(requested: RequestedBackend): void {
+  const url = new URL(window.location.href);
+  if (requested === 'auto') url.searchParams.delete('backend');
+  else url.searchParams.set('backend', requested);
+  window.history.replaceState(null, '', url);
+}
+
+export function App() {
+  const [{ requested, problem: urlProblem }, setRequest] = useState(backendFromUrl);
+  const [dataset, setDataset] = useState<ScanDataset | null>(null);
+  const [datasetError, setDatasetError] = useState<string | null>(null);
+  const session = useReconstruction(requested, dataset);
+  const running = session.runState === 'running' || session.runState === 'stopping';
+
+  useEffect(() => {
+    loadBundledScan()
+      .then(setDataset)
+      .catch((error: Error) => setDatasetError(error.message));
+  }, []);
+
+  const changeBackend = (next: RequestedBackend) => {
+    writeBackendToUrl(next);
+    setRequest({ requested: next, problem: null });
+  };
+
+  return (
+    <main className="app">
+      <header className="app-header">
+        <h1>Ptychoscope</h1>
+        <p className="tagline">Ptychographic reconstruction in your browser. Your data never leaves this machine.</p>
+      </header>
+
+      <section className="device" aria-label="Compute backend">
+        <BackendSelect value={requested} disabled={running} onChange={changeBackend} />
+        {urlProblem && (
+          <p className="banner banner-error" role="alert">
+            {urlProblem} Using auto instead.
+          </p>
+        )}
+        <PolicyBanner resolution={session.resolution} error={session.deviceError} />
+      </section>
+
+      {datasetError && (
+        <p className="banner banner-error" role="alert">
+          {datasetError}
+        </p>
+      )}
+      {!dataset && !datasetError && <p>Loading the bundled Siemens-star scan…</p>}
+      {dataset && <DatasetPanel dataset={dataset} />}
+
+      <section className="controls" aria-label="Solver">
+        <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />
+        <div className="buttons">
+          <button
+            type="button"
+            onClick={session.start}
+            disabled={running || !session.workerReady || session.deviceError !== null}
+          >
+            Reconstruct
+          </button>
+          <button type="button" onClick={session.stop} disabled={session.runState !== 'running'}>
+            Stop
+          </button>
+        </div>
+        <ProgressPanel progress={session.progress} running={running} />
+        {session.runError && (
+          <p className="banner banner-error" role="alert">
+            {session.runError}
+          </p>
+        )}
+        {session.summary && (
+          <p data-testid="run-summary" data-state={session.runState}>
+            {session.summary.stopped ? 'Stopped' : 'Finished'} after {session.summary.iterationsDone} iterations in{' '}
+            {(session.summary.elapsed_ms / 1000).toFixed(1)} s on {session.summary.backend}.
+          </p>
+        )}
+      </section>
+
+      <section className="views">
+        {session.snapshot && <ResultsPanel snapshot={session.snapshot} />}
+        <ErrorPlot errors={session.progress?.fourierErrors ?? []} />
+      </section>
+
+      {session.snapshot && dataset && (
+        <ExportPanel snapshot={session.snapshot} dataset={dataset} fourierErrors={session.progress?.fourierErrors ?? []} />
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,39 @@
+import type { BackendResolution } from '../../device/policy';
+import { describeResolution } from '../../device/policy';
+
+interface Props {
+  resolution: BackendResolution | null;
+  error: string | null;
+}
+
+/** The resolved backend, and a visible banner whenever `auto` did not land on WebGPU. */
+export function PolicyBanner({ resolution, error }: Props) {
+  if (error) {
+    return (
+      <div className="banner banner-error" role="alert">
+        {error}
+      </div>
+    );
+  }
+  if (!resolution) {
+    return <p className="backend-headline">Choosing a compute backend…</p>;
+  }
+  const { headline, banner } = describeResolution(resolution);
+  return (
+    <>
+      <p className="backend-headline" data-testid="backend-headline" data-backend={resolution.backend}>
+        {headline}
+      </p>
+      {banner && (
+        <div className="banner banner-warning" role="status" data-testid="policy-banner">
+          {banner}
+        </div>
+      )}
+      {resolution.notices.map((notice) => (
+        <p className="notice" key={notice} data-testid="backend-notice">
+          {notice}
+        </p>
+      ))}
+    </>
+  );
+}

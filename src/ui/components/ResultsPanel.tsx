@@ -1,0 +1,56 @@
+import { useMemo } from 'react';
+
+import { toFieldImages } from '../../view/fieldImages';
+import type { ReconstructionSnapshot } from '../../worker/protocol';
+import { FieldView } from './FieldView';
+
+interface Props {
+  snapshot: ReconstructionSnapshot;
+}
+
+/** Object amplitude and phase (global phase offset removed) and probe amplitude. */
+export function ResultsPanel({ snapshot }: Props) {
+  const { object, probe, mask } = useMemo(() => {
+    let maxCoverage = 0;
+    for (const value of snapshot.coverage) maxCoverage = Math.max(maxCoverage, value);
+    const mask = new Float32Array(snapshot.coverage.length);
+    for (let i = 0; i < mask.length; i += 1) mask[i] = snapshot.coverage[i] > 0.05 * maxCoverage ? 1 : 0;
+    return {
+      object: toFieldImages(snapshot.object, snapshot.objectWidth, snapshot.objectHeight, snapshot.coverage),
+      probe: toFieldImages(snapshot.probe, snapshot.probeSize, snapshot.probeSize),
+      mask,
+    };
+  }, [snapshot]);
+
+  const scaleBar_px = Math.max(10, Math.round(snapshot.objectWidth / 50) * 10);
+  return (
+    <section className="results-panel" aria-label="Reconstruction">
+      <FieldView
+        title="Object phase"
+        testId="object-phase"
+        image={object.phase}
+        colormap="phase"
+        unit="rad"
+        range={[-Math.PI, Math.PI]}
+        scaleBar_px={scaleBar_px}
+      />
+      <FieldView
+        title="Object amplitude"
+        testId="object-amplitude"
+        image={object.amplitude}
+        colormap="gray"
+        unit=""
+        mask={mask}
+        scaleBar_px={scaleBar_px}
+      />
+      <FieldView
+        title="Probe amplitude"
+        testId="probe-amplitude"
+        image={probe.amplitude}
+        colormap="amplitude"
+        unit="√photons"
+        displayWidth_px={220}
+      />
+    </section>
+  );
+}

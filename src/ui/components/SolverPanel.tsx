@@ -1,0 +1,64 @@
+import { defaultsFor, validatePieOptions, type PieMethod, type PieOptions } from '../../solvers/pie/options';
+
+interface Props {
+  options: PieOptions;
+  disabled: boolean;
+  onChange(options: PieOptions): void;
+}
+
+/** Method, iteration count, α, β and probe refinement. */
+export function SolverPanel({ options, disabled, onChange }: Props) {
+  const problems = validatePieOptions(options);
+  const number = (key: 'iterations' | 'alpha' | 'beta' | 'batchSize', value: string) =>
+    onChange({ ...options, [key]: Number(value) });
+
+  return (
+    <fieldset className="solver-panel" disabled={disabled}>
+      <legend>Reconstruction</legend>
+      <label className="field">
+        Method
+        <select
+          value={options.method}
+          onChange={(event) => {
+            const method = event.target.value as PieMethod;
+            onChange({ ...defaultsFor(method), iterations: options.iterations, refineProbe: options.refineProbe });
+          }}
+        >
+          <option value="rpie">rPIE</option>
+          <option value="epie">ePIE</option>
+        </select>
+      </label>
+      <label className="field">
+        Iterations
+        <input type="number" min={1} step={1} value={options.iterations} onChange={(e) => number('iterations', e.target.value)} />
+      </label>
+      <label className="field">
+        {options.method === 'rpie' ? 'α (object regularisation)' : 'α (object step)'}
+        <input type="number" min={0} step={0.05} value={options.alpha} onChange={(e) => number('alpha', e.target.value)} />
+      </label>
+      <label className="field">
+        {options.method === 'rpie' ? 'β (probe regularisation)' : 'β (probe step)'}
+        <input type="number" min={0} step={0.05} value={options.beta} onChange={(e) => number('beta', e.target.value)} />
+      </label>
+      <label className="field">
+        Positions per batch
+        <input type="number" min={1} step={1} value={options.batchSize} onChange={(e) => number('batchSize', e.target.value)} />
+      </label>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={options.refineProbe}
+          onChange={(event) => onChange({ ...options, refineProbe: event.target.checked })}
+        />
+        Refine the probe
+      </label>
+      {problems.length > 0 && (
+        <ul className="problems" role="alert">
+          {problems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
+  );
+}

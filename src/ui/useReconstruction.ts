@@ -1,0 +1,128 @@
+/**
+ * Page state around the reconstruction worker: the requested and resolved backend, the loaded
+ * scan, the solver settings and the progress of the current run.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import type { ScanDataset } from '../data/dataset';
+import type { BackendResolution, RequestedBackend } from '../device/policy';
+import { defaultsFor, type PieOptions } from '../solvers/pie/options';
+import { startReconstructionWorker, type ReconstructionClient } from '../worker/client';
+import type { ReconstructionProgress, ReconstructionSnapshot, RunSummary } from '../worker/protocol';
+
+export type RunState = 'idle' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed';
+
+export interface ReconstructionSession {
+  resolution: BackendResolution | null;
+  deviceError: string | null;
+  workerReady: boolean;
+  options: PieOptions;
+  setOptions(options: PieOptions): void;
+  runState: RunState;
+  runError: string | null;
+  progress: ReconstructionProgress | null;
+  snapshot: ReconstructionSnapshot | null;
+  summary: RunSummary | null;
+  start(): void;
+  stop(): void;
+}
+
+export function useReconstruction(requested: RequestedBackend, dataset: ScanDataset | null): ReconstructionSession {
+  const clientRef = useRef<ReconstructionClient | null>(null);
+  const [resolution, setResolution] = useState<BackendResolution | null>(null);
+  const [deviceError, setDeviceError] = useState<string | null>(null);
+  const [workerReady, setWorkerReady] = useState(false);
+  const [options, setOptions] = useState<PieOptions>(() => defaultsFor('rpie'));
+  const [runState, setRunState] = useState<RunState>('idle');
+  const [runError, setRunError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<ReconstructionProgress | null>(null);
+  const [snapshot, setSnapshot] = useState<ReconstructionSnapshot | null>(null);
+  const [summary, setSummary] = useState<RunSummary | null>(null);
+
+  useEffect(() => {
+    setResolution(null);
+    setDeviceError(null);
+    setWorkerReady(false);
+    const client = startReconstructionWorker({
+      onProgress: (update) => {
+        setProgress(update);
+        if (update.snapshot) setSnapshot(update.snapshot);
+      },
+      onDeviceLost: (message) => {
+        setDeviceError(`The GPU device was lost: ${message}. Reload the page or pick another backend.`);
+      },
+    });
+    clientRef.current = client;
+    let cancelled = false;
+    client
+      .initialize(requested)
+      .then((value) => {
+        if (!cancelled) setResolution(value);
+      })
+      .catch((error: Error) => {
+        if (!cancelled) setDeviceError(error.message);
+      });
+    return () => {
+      cancelled = true;
+      client.terminate();
+      clientRef.current = null;
+    };
+  }, [requested]);
+
+  useEffect(() => {
+    const client = clientRef.current;
+    if (!client || !resolution || !dataset) return;
+    let cancelled = false;
+    setWorkerReady(false);
+    client
+      .setDataset(dataset)
+      .then(() => {
+        if (!cancelled) setWorkerReady(true);
+      })
+      .catch((error: Error) => {
+        if (!cancelled) setRunError(error.message);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [resolution, dataset]);
+
+  const start = useCallback(() => {
+    const client = clientRef.current;
+    if (!client) return;
+    setRunState('running');
+    setRunError(null);
+    setProgress(null);
+    setSummary(null);
+    client
+      .reconstruct(options)
+      .then((result) => {
+        setSummary(result);
+        setRunState(result.stopped ? 'stopped' : 'finished');
+      })
+      .catch((error: Error) => {
+        setRunError(error.message);
+        setRunState('failed');
+      });
+  }, [options]);
+
+  const stop = useCallback(() => {
+    setRunState('stopping');
+    void clientRef.current?.stop();
+  }, []);
+
+  return {
+    resolution,
+    deviceError,
+    workerReady,
+    options,
+    setOptions,
+    runState,
+    runError,
+    progress,
+    snapshot,
+    summary,
+    start,
+    stop,
+  };
+}

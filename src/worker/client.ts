@@ -1,0 +1,74 @@
+/**
+ * Main-thread side of the reconstruction worker: turns the worker's messages back into the
+ * {@link ReconstructionApi} promises, and forwards progress and device-loss events.
+ */
+import type {
+  ApiMethod,
+  ReconstructionApi,
+  ReconstructionProgress,
+  WorkerMessage,
+  WorkerRequest,
+} from './protocol';
+
+export interface WorkerEvents {
+  onProgress(progress: ReconstructionProgress): void;
+  onDeviceLost(message: string): void;
+}
+
+export interface ReconstructionClient extends ReconstructionApi {
+  terminate(): void;
+}
+
+export function startReconstructionWorker(events: WorkerEvents): ReconstructionClient {
+  const worker = new Worker(new URL('./reconstruction.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'ptychoscope-reconstruction',
+  });
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 1;
+
+  worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+    const message = event.data;
+    if (message.kind === 'progress') {
+      events.onProgress(message.progress);
+      return;
+    }
+    if (message.kind === 'deviceLost') {
+      events.onDeviceLost(message.message);
+      return;
+    }
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (message.ok) waiter.resolve(message.value);
+    else waiter.reject(new Error(message.error));
+  };
+  worker.onerror = (event) => {
+    const error = new Error(`The reconstruction worker failed: ${event.message || 'unknown error'}.`);
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+
+  function call<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+    const id = nextId++;
+    const request: WorkerRequest = { id, method, args };
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage(request);
+    });
+  }
+
+  return {
+    initialize: (requested) => call('initialize', requested),
+    setDataset: (dataset) => call('setDataset', dataset),
+    reconstruct: (options) => call('reconstruct', options),
+    stop: () => call('stop'),
+    snapshot: () => call('snapshot'),
+    terminate: () => {
+      worker.terminate();
+      const error = new Error('The reconstruction worker was stopped.');
+      for (const waiter of pending.values()) waiter.reject(error);
+      pending.clear();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The reconstruction service that runs inside the Web Worker: device resolution, the loaded
+ * dataset, and one PIE run at a time. It is a plain object of async functions so that tests can
+ * drive it in Node with the CPU backend and no worker.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import type { ScanDataset } from '../data/dataset';
+import type { BackendResolution, RequestedBackend } from '../device/policy';
+import { PieSolver } from '../solvers/pie/pie';
+import type { PieOptions } from '../solvers/pie/options';
+import type { ReconstructionApi, ReconstructionProgress, ReconstructionSnapshot, RunSummary } from './protocol';
+
+/** Minimum time between two snapshots sent with progress updates. */
+const SNAPSHOT_INTERVAL_MS = 400;
+
+export interface ServiceDependencies {
+  resolveDevice(requested: RequestedBackend): Promise<BackendResolution>;
+  onProgress(progress: ReconstructionProgress): void;
+  now?(): number;
+}
+
+export function createReconstructionService(dependencies: ServiceDependencies): ReconstructionApi {
+  const now = dependencies.now ?? (() => performance.now());
+  let resolution: BackendResolution | null = null;
+  let dataset: ScanDataset | null = null;
+  let solver: PieSolver | null = null;
+  let running = false;
+  let stopRequested = false;
+
+  async function takeSnapshot(current: PieSolver): Promise<ReconstructionSnapshot> {
+    const [object, probe, coverage] = await Promise.all([
+      current.readObject(),
+      current.readProbe(),
+      current.readCoverage(),
+    ]);
+    return {
+      object,
+      objectHeight: current.geometry.objectHeight_px,
+      objectWidth: current.geometry.objectWidth_px,
+      probe,
+      probeSize: current.patternSize,
+      coverage,
+      originY_px: current.geometry.originY_px,
+      originX_px: current.geometry.originX_px,
+    };
+  }
+
+  return {
+    async initialize(requested) {
+      resolution = await dependencies.resolveDevice(requested);
+      return resolution;
+    },
+
+    async setDataset(next) {
+      if (running) throw new Error('A reconstruction is running; stop it before loading another dataset.');
+      dataset = next;
+      solver?.dispose();
+      solver = null;
+    },
+
+    async reconstruct(options: PieOptions): Promise<RunSummary> {
+      if (!resolution) throw new Error('The compute backend is not initialised; call initialize() first.');
+      if (!dataset) throw new Error('No dataset is loaded; load one before reconstructing.');
+      if (running) throw new Error('A reconstruction is already running.');
+      running = true;
+      stopRequested = false;
+      solver?.dispose();
+      solver = null;
+      const fourierErrors: number[] = [];
+      const started = now();
+      try {
+        solver = new PieSolver(dataset, options);
+        let lastSnapshot = -Infinity;
+        while (solver.iterationsDone < options.iterations && !stopRequested) {
+          const { fourierError } = await solver.iterate();
+          fourierErrors.push(fourierError);
+          const finished = solver.iterationsDone === options.iterations;
+          const progress: ReconstructionProgress = {
+            iterationsDone: solver.iterationsDone,
+            iterations: options.iterations,
+            fourierErrors: fourierErrors.slice(),
+            elapsed_ms: now() - started,
+          };
+          if (finished || now() - lastSnapshot >= SNAPSHOT_INTERVAL_MS) {
+            progress.snapshot = await takeSnapshot(solver);
+            lastSnapshot = now();
+          }
+          dependencies.onProgress(progress);
+        }
+        if (stopRequested) {
+          dependencies.onProgress({
+            iterationsDone: solver.iterationsDone,
+            iterations: options.iterations,
+            fourierErrors: fourierErrors.slice(),
+            elapsed_ms: now() - started,
+            snapshot: await takeSnapshot(solver),
+          });
+        }
+        return {
+          iterationsDone: solver.iterationsDone,
+          stopped: stopRequested,
+          fourierErrors,
+          elapsed_ms: now() - started,
+          backend: tf.getBackend(),
+        };
+      } finally {
+        running = false;
+      }
+    },
+
+    async stop() {
+      stopRequested = true;
+    },
+
+    async snapshot() {
+      return solver ? takeSnapshot(solver) : null;
+    },
+  };
+}
