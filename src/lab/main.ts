@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 
+import { createBrowserEnvironment } from '../device/browserEnvironment';
+import { resolveBackend, type BackendResolution, type RequestedBackend } from '../device/policy';
 import { complexMultiply, extractPatches, fft2, overlapSum } from '../engine/ops';
 import { registerPhysicsKernels } from '../engine/register';
 
@@ -65,15 +67,21 @@ async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<{ ok: boole
   return { ok, backend: ok ? tf.getBackend() : 'none' };
 }
 
+/** Runs the device policy with the real browser environment. Rejects as resolveBackend() does. */
+async function resolve(requested: RequestedBackend): Promise<BackendResolution> {
+  return resolveBackend(requested, createBrowserEnvironment());
+}
+
 declare global {
   interface Window {
     ptychoLab: {
       tf: typeof tf;
       useBackend: typeof useBackend;
       runKernel: typeof runKernel;
+      resolve: typeof resolve;
     };
   }
 }
 
-window.ptychoLab = { tf, useBackend, runKernel };
+window.ptychoLab = { tf, useBackend, runKernel, resolve };
 document.body.dataset.ready = 'true';
