@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 
-import { loadBundledScan } from '../data/bundled';
+import { loadBundledSiemensStar } from '../data/siemensStar';
 import type { ScanDataset } from '../data/dataset';
 import { parseRequestedBackend, type RequestedBackend } from '../device/policy';
 import { BackendSelect } from './components/BackendSelect';
@@ -37,7 +37,7 @@ export function App() {
   const running = session.runState === 'running' || session.runState === 'stopping';
 
   useEffect(() => {
-    loadBundledScan()
+    loadBundledSiemensStar()
       .then(setDataset)
       .catch((error: Error) => setDatasetError(error.message));
   }, []);

@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { simulateScan, type SimulatedScan } from '../../data/simulate';
+import { registerPhysicsKernels } from '../../engine/register';
+import { defaultsFor } from './options';
+import { PieSolver } from './pie';
+
+/**
+ * RMS phase error (rad) over the well-covered pixels after removing the global phase offset,
+ * which ptychography cannot determine.
+ */
+function phaseError(truth: Float32Array, estimate: Float32Array, coverage: Float32Array): number {
+  let maxCoverage = 0;
+  for (const value of coverage) maxCoverage = Math.max(maxCoverage, value);
+  let crossRe = 0;
+  let crossIm = 0;
+  const selected: number[] = [];
+  for (let i = 0; i < coverage.length; i += 1) {
+    if (coverage[i] < 0.5 * maxCoverage) continue;
+    selected.push(i);
+    // truth · conj(estimate)
+    crossRe += truth[2 * i] * estimate[2 * i] + truth[2 * i + 1] * estimate[2 * i + 1];
+    crossIm += truth[2 * i + 1] * estimate[2 * i] - truth[2 * i] * estimate[2 * i + 1];
+  }
+  const offset = Math.atan2(crossIm, crossRe);
+  let sum = 0;
+  for (const i of selected) {
+    const truthPhase = Math.atan2(truth[2 * i + 1], truth[2 * i]);
+    const estimatePhase = Math.atan2(estimate[2 * i + 1], estimate[2 * i]) + offset;
+    const difference = Math.atan2(Math.sin(truthPhase - estimatePhase), Math.cos(truthPhase - estimatePhase));
+    sum += difference * difference;
+  }
+  return Math.sqrt(sum / selected.length);
+}
+
+describe('PieSolver on a simulated Siemens star', () => {
+  let scan: SimulatedScan;
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    registerPhysicsKernels();
+    scan = await simulateScan({
+      patternSize: 32,
+      gridSize: 8,
+      step_px: 6,
+      jitter_px: 1.5,
+      phaseContrast_rad: 1,
+      photonsPerPattern: 1e6,
+      seed: 3,
+    });
+  });
+
+  // Measured after 100 iterations: 0.09 rad for rPIE and 0.14 rad for ePIE, against 1 rad of
+  // contrast; a flat object would score about 0.5 rad.
+  const phaseTolerance_rad = { rpie: 0.12, epie: 0.2 };
+
+  for (const method of ['rpie', 'epie'] as const) {
+    it(`${method} lowers the Fourier error and recovers the phase`, async () => {
+      const options = { ...defaultsFor(method), iterations: 100, batchSize: 8 };
+      const solver = new PieSolver(scan.dataset, options);
+      expect(solver.geometry.objectHeight_px).toBe(scan.objectHeight);
+      expect(solver.geometry.objectWidth_px).toBe(scan.objectWidth);
+      const errors: number[] = [];
+      for (let i = 0; i < options.iterations; i += 1) errors.push((await solver.iterate()).fourierError);
+      const object = await solver.readObject();
+      const coverage = await solver.readCoverage();
+      solver.dispose();
+
+      expect(errors.every(Number.isFinite)).toBe(true);
+      expect(errors[errors.length - 1]).toBeLessThan(errors[0] / 5);
+      expect(phaseError(scan.object, object, coverage)).toBeLessThan(phaseTolerance_rad[method]);
+    });
+  }
+
+  it('keeps the tensor count flat across iterations', async () => {
+    const solver = new PieSolver(scan.dataset, { ...defaultsFor('rpie'), iterations: 5, batchSize: 16 });
+    await solver.iterate();
+    const before = tf.memory().numTensors;
+    await solver.iterate();
+    await solver.iterate();
+    expect(tf.memory().numTensors).toBe(before);
+    solver.dispose();
+  });
+
+  it('rejects invalid settings with the setting named', () => {
+    expect(() => new PieSolver(scan.dataset, { ...defaultsFor('rpie'), alpha: 0 })).toThrow(/alpha must lie in/);
+  });
+});

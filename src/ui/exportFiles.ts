@@ -1,0 +1,48 @@
+/**
+ * Files the user can save from a reconstruction: the object and probe as .npy/.npz, and the phase
+ * image as PNG. Key names follow PtychoPINN's NPZ convention (`objectGuess`, `probeGuess`,
+ * `xcoords`, `ycoords`) so the result opens in tools that read that format.
+ */
+import type { ScanDataset } from '../data/dataset';
+import { createNpyArray, writeNpy } from '../data/npy';
+import { writeNpz } from '../data/npz';
+import type { ReconstructionSnapshot } from '../worker/protocol';
+
+/** The object as a complex64 .npy of shape (height, width). */
+export function objectNpy(snapshot: ReconstructionSnapshot): Uint8Array {
+  return writeNpy(createNpyArray('complex64', [snapshot.objectHeight, snapshot.objectWidth], snapshot.object));
+}
+
+/**
+ * Object, probe, positions in object-array pixels (window centres, x = column) and the Fourier
+ * error history, as one compressed .npz.
+ */
+export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: ScanDataset, fourierErrors: number[]): Uint8Array {
+  const half = dataset.patternSize / 2;
+  const xcoords = new Float64Array(dataset.patternCount);
+  const ycoords = new Float64Array(dataset.patternCount);
+  for (let i = 0; i < dataset.patternCount; i += 1) {
+    xcoords[i] = dataset.positionX_px[i] - snapshot.originX_px + half;
+    ycoords[i] = dataset.positionY_px[i] - snapshot.originY_px + half;
+  }
+  return writeNpz({
+    objectGuess: createNpyArray('complex64', [snapshot.objectHeight, snapshot.objectWidth], snapshot.object),
+    probeGuess: createNpyArray('complex64', [snapshot.probeSize, snapshot.probeSize], snapshot.probe),
+    xcoords: createNpyArray('float64', [dataset.patternCount], xcoords),
+    ycoords: createNpyArray('float64', [dataset.patternCount], ycoords),
+    fourier_error: createNpyArray('float64', [fourierErrors.length], Float64Array.from(fourierErrors)),
+  });
+}
+
+/** Starts a download of `bytes` under `fileName`, entirely in the page. */
+export function saveBytes(bytes: Uint8Array | Blob, fileName: string, type = 'application/octet-stream'): void {
+  const blob = bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>], { type });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
