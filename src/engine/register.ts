@@ -1,5 +1,6 @@
 /** Registers the custom physics kernels on every backend, once per JavaScript realm. */
 import { registerCpuKernels } from './cpu';
+import { registerPhysicsGradients } from './gradients';
 import { registerWebGlKernels } from './webgl';
 import { registerWebGpuKernels } from './webgpu';
 
@@ -10,5 +11,6 @@ export function registerPhysicsKernels(): void {
   registerCpuKernels();
   registerWebGlKernels();
   registerWebGpuKernels();
+  registerPhysicsGradients();
   registered = true;
 }

@@ -1,4 +1,12 @@
 /** Registers the physics kernels for the TensorFlow.js 'cpu' backend. */
+import * as tf from '@tensorflow/tfjs';
+
+import { complexMultiplyCpuKernel } from './complexMultiplyKernel';
+import { fft2CpuKernel } from './fft2Kernel';
+import { extractPatchesCpuKernel, overlapSumCpuKernel } from './patchKernels';
+
 export function registerCpuKernels(): void {
-  // Filled in by the cpu kernel work.
+  for (const kernel of [fft2CpuKernel, extractPatchesCpuKernel, overlapSumCpuKernel, complexMultiplyCpuKernel]) {
+    tf.registerKernel(kernel);
+  }
 }
