@@ -58,8 +58,8 @@ export const complexMultiplyCpuKernel: KernelConfig = {
       (batchA === undefined || batchB === undefined || batchA === batchB);
     if (!valid) {
       throw new Error(
-        `${COMPLEX_MULTIPLY}: operand shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not match; ` +
-          'expected [B, n, n, 2] or [n, n, 2] each, with equal field shapes and equal batch sizes.',
+        `${COMPLEX_MULTIPLY}: operand shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not match. ` +
+          'Expected [B, n, n, 2] or [n, n, 2] each, with equal field shapes and equal batch sizes.',
       );
     }
 
