@@ -9,6 +9,7 @@ import { createBrowserEnvironment } from '../device/browserEnvironment';
 import { resolveBackend, type BackendResolution, type RequestedBackend } from '../device/policy';
 import { complexMultiply, extractPatches, fft2, overlapSum } from '../engine/ops';
 import { registerPhysicsKernels } from '../engine/register';
+import { runProgram, setShaderDebug, takeShaderErrors, type WebGPUBackend } from '../engine/webgpu/program';
 
 interface ArrayPayload {
   shape: number[];
@@ -53,11 +54,43 @@ async function runKernel(
     default:
       throw new Error(`Unknown lab kernel "${String(kernel)}".`);
   }
-  const data = Array.from(await output.data());
-  const shape = output.shape;
-  output.dispose();
-  Object.values(tensors).forEach((t) => t.dispose());
-  return { shape, data };
+  try {
+    const data = Array.from(await output.data());
+    await takeShaderErrors();
+    return { shape: output.shape, data };
+  } finally {
+    output.dispose();
+    Object.values(tensors).forEach((t) => t.dispose());
+  }
+}
+
+/**
+ * Runs `wgsl` as a WebGPU program that writes `length` floats to `result` from
+ * `fn main(index: i32)`, and returns them. Rejects with the compiler's message when shader debug
+ * mode is on and the code does not compile. Exists to test that error path.
+ */
+async function runWgsl(wgsl: string, length: number): Promise<number[]> {
+  const backend = tf.backend() as WebGPUBackend;
+  const output = runProgram(backend, {
+    wgslFile: 'lab.wgsl',
+    wgslSource: wgsl,
+    variableNames: [],
+    outputShape: [length],
+    shaderKey: `labWgsl_${wgsl.length}_${Array.from(wgsl).reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) | 0, 0)}`,
+    size: true,
+    dispatchLayout: { x: [0] },
+    dispatch: [Math.ceil(length / 64), 1, 1],
+    workgroupSize: [64, 1, 1],
+    getUserCode: () => wgsl,
+  }, []);
+  const tensor = tf.engine().makeTensorFromTensorInfo(output);
+  try {
+    const data = Array.from(await tensor.data());
+    await takeShaderErrors();
+    return data;
+  } finally {
+    tensor.dispose();
+  }
 }
 
 async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<{ ok: boolean; backend: string }> {
@@ -79,9 +112,11 @@ declare global {
       useBackend: typeof useBackend;
       runKernel: typeof runKernel;
       resolve: typeof resolve;
+      setShaderDebug: typeof setShaderDebug;
+      runWgsl: typeof runWgsl;
     };
   }
 }
 
-window.ptychoLab = { tf, useBackend, runKernel, resolve };
+window.ptychoLab = { tf, useBackend, runKernel, resolve, setShaderDebug, runWgsl };
 document.body.dataset.ready = 'true';

@@ -1,4 +1,16 @@
 /** Registers the physics kernels for the TensorFlow.js 'webgpu' backend. */
+import * as tf from '@tensorflow/tfjs';
+
+import { complexMultiplyKernel } from './complexMultiply';
+import { extractPatchesKernel } from './extractPatches';
+import { fft2Kernel, registerFft2PlanFlag } from './fft2';
+import { overlapSumKernel } from './overlapSum';
+
+export { setShaderDebug, takeShaderErrors } from './program';
+
 export function registerWebGpuKernels(): void {
-  // Filled in by the webgpu kernel work.
+  registerFft2PlanFlag();
+  for (const kernel of [fft2Kernel, extractPatchesKernel, overlapSumKernel, complexMultiplyKernel]) {
+    if (tf.getKernel(kernel.kernelName, 'webgpu') === undefined) tf.registerKernel(kernel);
+  }
 }
