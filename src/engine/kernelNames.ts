@@ -19,7 +19,8 @@ export const EXTRACT_PATCHES = 'PtychoExtractPatches';
  * Overlap sum, the adjoint of patch extraction. Inputs `patches` [B, n, n, 2] and `positions`
  * int32 [B, 2]; attrs {@link OverlapSumAttrs}; output [height, width, 2] where each object pixel
  * is the sum of the patch pixels that land on it, summed in ascending patch order so the result
- * is bit-for-bit reproducible.
+ * is bit-for-bit reproducible. `patches` may also be a single patch [n, n, 2], which is then
+ * placed at every one of the B positions (for example |P|² when summing probe coverage).
  */
 export const OVERLAP_SUM = 'PtychoOverlapSum';
 
@@ -29,6 +30,35 @@ export const OVERLAP_SUM = 'PtychoOverlapSum';
  * operand has a batch axis, else [n, n, 2].
  */
 export const COMPLEX_MULTIPLY = 'PtychoComplexMultiply';
+
+/**
+ * Modulus projection onto measured amplitudes. Inputs `farField` [B, N, N, 2] and `amplitudes`
+ * [B, N, N] (√I, non-negative); output [B, N, N, 2] equal to Ψ·a/|Ψ|. Where |Ψ| is zero the
+ * output is (a, 0): the measured amplitude with zero phase.
+ */
+export const MODULUS_PROJECTION = 'PtychoModulusProjection';
+
+/**
+ * Squared amplitude residual. Inputs `farField` [B, N, N, 2] and `amplitudes` [B, N, N];
+ * output [B, N, N] equal to (|Ψ| − a)².
+ */
+export const AMPLITUDE_RESIDUAL = 'PtychoAmplitudeResidual';
+
+/**
+ * Batch sum of conjugate products. Inputs `a` and `b`, each [B, n, n, 2]; output [n, n, 2] equal
+ * to Σ_b conj(a_b)·b_b, summed in ascending b so the result is reproducible. With a = b it gives
+ * Σ|a_b|² in the real channel and zero in the imaginary one.
+ */
+export const CONJUGATE_PRODUCT_SUM = 'PtychoConjugateProductSum';
+
+/**
+ * The regularised PIE update x + step·num / max((1 − w)·D + w·Dmax, ε) with ε = 1e-30.
+ * Inputs `x`, `numerator` and `weights`, all of one shape [..., 2], and `maxWeight`, a scalar
+ * (shape [] or [1]). Only the real channel of `weights` is read, as D; it is non-negative. The
+ * same real denominator divides both channels of `numerator`. Attrs {@link RegularizedUpdateAttrs};
+ * output the shape of `x`.
+ */
+export const REGULARIZED_UPDATE = 'PtychoRegularizedUpdate';
 
 export interface Fft2Attrs {
   /** false: forward transform with e^{-2πi kn/N}; true: inverse with e^{+2πi kn/N}. Both scale by 1/N. */
@@ -54,4 +84,12 @@ export interface ComplexMultiplyAttrs {
   /** When true the first operand is conjugated: conj(a)·b. */
   conjugateA: boolean;
   [key: string]: boolean;
+}
+
+export interface RegularizedUpdateAttrs {
+  /** Step size s multiplying the update. */
+  step: number;
+  /** Regularisation weight w in [0, 1] between the local weight D and its maximum. */
+  regularization: number;
+  [key: string]: number;
 }

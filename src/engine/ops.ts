@@ -5,14 +5,19 @@
 import * as tf from '@tensorflow/tfjs';
 
 import {
+  AMPLITUDE_RESIDUAL,
   COMPLEX_MULTIPLY,
+  CONJUGATE_PRODUCT_SUM,
   EXTRACT_PATCHES,
   FFT2,
+  MODULUS_PROJECTION,
   OVERLAP_SUM,
+  REGULARIZED_UPDATE,
   type ComplexMultiplyAttrs,
   type ExtractPatchesAttrs,
   type Fft2Attrs,
   type OverlapSumAttrs,
+  type RegularizedUpdateAttrs,
 } from './kernelNames';
 
 function assertComplexField(name: string, x: tf.Tensor, ranks: number[]): void {
@@ -63,16 +68,17 @@ export function extractPatches(object: tf.Tensor3D, positions: tf.Tensor2D, size
 
 /**
  * Adds each patch of `patches` [B, n, n, 2] into a zero object of height×width at its position,
- * the adjoint of {@link extractPatches}. The sum order is fixed, so equal inputs give equal bits.
+ * the adjoint of {@link extractPatches}. A single patch [n, n, 2] is placed at every position.
+ * The sum order is fixed, so equal inputs give equal bits.
  */
 export function overlapSum(
-  patches: tf.Tensor4D,
+  patches: tf.Tensor3D | tf.Tensor4D,
   positions: tf.Tensor2D,
   height: number,
   width: number,
 ): tf.Tensor3D {
-  assertComplexField('overlapSum', patches, [4]);
-  assertPositions('overlapSum', positions, patches.shape[0]);
+  assertComplexField('overlapSum', patches, [3, 4]);
+  assertPositions('overlapSum', positions, patches.rank === 4 ? patches.shape[0] : positions.shape[0]);
   const attrs: OverlapSumAttrs = { height, width };
   return tf.engine().runKernel(OVERLAP_SUM, { patches, positions }, attrs) as tf.Tensor3D;
 }
@@ -91,4 +97,76 @@ export function complexMultiply<T extends tf.Tensor3D | tf.Tensor4D>(a: tf.Tenso
   }
   const attrs: ComplexMultiplyAttrs = { conjugateA };
   return tf.engine().runKernel(COMPLEX_MULTIPLY, { a, b }, attrs) as T;
+}
+
+function assertAmplitudes(name: string, farField: tf.Tensor, amplitudes: tf.Tensor): void {
+  const expected = farField.shape.slice(0, -1);
+  if (amplitudes.dtype !== 'float32' || amplitudes.shape.join(',') !== expected.join(',')) {
+    throw new Error(
+      `${name}: expected float32 amplitudes of shape [${expected.join(', ')}] to match the far field, ` +
+        `received ${amplitudes.dtype} [${amplitudes.shape.join(', ')}].`,
+    );
+  }
+}
+
+/** Replaces the modulus of `farField` [B, N, N, 2] by `amplitudes` [B, N, N], keeping its phase. */
+export function modulusProjection(farField: tf.Tensor4D, amplitudes: tf.Tensor3D): tf.Tensor4D {
+  assertComplexField('modulusProjection', farField, [4]);
+  assertAmplitudes('modulusProjection', farField, amplitudes);
+  return tf.engine().runKernel(MODULUS_PROJECTION, { farField, amplitudes }) as tf.Tensor4D;
+}
+
+/** (|Ψ| − a)² per pixel, [B, N, N], for `farField` Ψ [B, N, N, 2] and `amplitudes` a [B, N, N]. */
+export function amplitudeResidual(farField: tf.Tensor4D, amplitudes: tf.Tensor3D): tf.Tensor3D {
+  assertComplexField('amplitudeResidual', farField, [4]);
+  assertAmplitudes('amplitudeResidual', farField, amplitudes);
+  return tf.engine().runKernel(AMPLITUDE_RESIDUAL, { farField, amplitudes }) as tf.Tensor3D;
+}
+
+/** Σ_b conj(a_b)·b_b over the batch axis of `a` and `b` [B, n, n, 2]; returns [n, n, 2]. */
+export function conjugateProductSum(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor3D {
+  assertComplexField('conjugateProductSum (a)', a, [4]);
+  assertComplexField('conjugateProductSum (b)', b, [4]);
+  if (a.shape.join(',') !== b.shape.join(',')) {
+    throw new Error(
+      `conjugateProductSum: operand shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] must be equal.`,
+    );
+  }
+  return tf.engine().runKernel(CONJUGATE_PRODUCT_SUM, { a, b }) as tf.Tensor3D;
+}
+
+/**
+ * x + step·numerator / max((1 − regularization)·D + regularization·maxWeight, 1e-30), where D is
+ * the real channel of `weights`. `x`, `numerator` and `weights` share one shape [..., 2].
+ */
+export function regularizedUpdate<T extends tf.Tensor>(
+  x: T,
+  numerator: tf.Tensor,
+  weights: tf.Tensor,
+  maxWeight: tf.Scalar | tf.Tensor1D,
+  step: number,
+  regularization: number,
+): T {
+  assertComplexField('regularizedUpdate (x)', x, [3, 4]);
+  for (const [name, operand] of [
+    ['numerator', numerator],
+    ['weights', weights],
+  ] as const) {
+    if (operand.shape.join(',') !== x.shape.join(',') || operand.dtype !== 'float32') {
+      throw new Error(
+        `regularizedUpdate: ${name} must be float32 [${x.shape.join(', ')}] like x, ` +
+          `received ${operand.dtype} [${operand.shape.join(', ')}].`,
+      );
+    }
+  }
+  if (maxWeight.size !== 1) {
+    throw new Error(`regularizedUpdate: maxWeight must hold one value, received shape [${maxWeight.shape.join(', ')}].`);
+  }
+  if (!(regularization >= 0 && regularization <= 1) || !Number.isFinite(step)) {
+    throw new Error(
+      `regularizedUpdate: regularization must lie in [0, 1] and step must be finite, received ${regularization} and ${step}.`,
+    );
+  }
+  const attrs: RegularizedUpdateAttrs = { step, regularization };
+  return tf.engine().runKernel(REGULARIZED_UPDATE, { x, numerator, weights, maxWeight }, attrs) as T;
 }
