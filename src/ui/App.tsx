@@ -10,6 +10,7 @@ import { ExportPanel } from './components/ExportPanel';
 import { PolicyBanner } from './components/PolicyBanner';
 import { ProgressPanel } from './components/ProgressPanel';
 import { ResultsPanel } from './components/ResultsPanel';
+import { ScanFilePicker } from './components/ScanFilePicker';
 import { SolverPanel } from './components/SolverPanel';
 import { useReconstruction } from './useReconstruction';
 
@@ -33,6 +34,7 @@ export function App() {
   const [{ requested, problem: urlProblem }, setRequest] = useState(backendFromUrl);
   const [dataset, setDataset] = useState<ScanDataset | null>(null);
   const [datasetError, setDatasetError] = useState<string | null>(null);
+  const [datasetWarnings, setDatasetWarnings] = useState<string[]>([]);
   const session = useReconstruction(requested, dataset);
   const running = session.runState === 'running' || session.runState === 'stopping';
 
@@ -71,6 +73,19 @@ export function App() {
       )}
       {!dataset && !datasetError && <p>Loading the bundled Siemens-star scan…</p>}
       {dataset && <DatasetPanel dataset={dataset} />}
+      <ScanFilePicker
+        disabled={running}
+        onLoaded={(next, warnings) => {
+          setDataset(next);
+          setDatasetError(null);
+          setDatasetWarnings(warnings);
+        }}
+      />
+      {datasetWarnings.map((warning) => (
+        <p className="notice" key={warning}>
+          {warning}
+        </p>
+      ))}
 
       <section className="controls" aria-label="Solver">
         <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />

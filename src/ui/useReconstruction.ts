@@ -74,6 +74,11 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     if (!client || !resolution || !dataset) return;
     let cancelled = false;
     setWorkerReady(false);
+    // Results of the previous scan no longer match the positions of this one.
+    setSnapshot(null);
+    setProgress(null);
+    setSummary(null);
+    setRunState('idle');
     client
       .setDataset(dataset)
       .then(() => {
