@@ -54,7 +54,11 @@ const complexMultiplyGradient: tf.GradConfig = {
 
 let registered = false;
 
-/** Registers the gradients of FFT2 and COMPLEX_MULTIPLY, once per JavaScript realm. */
+/**
+ * Registers the gradients of FFT2 and COMPLEX_MULTIPLY, once per JavaScript realm. MODULUS_PROJECTION,
+ * AMPLITUDE_RESIDUAL, CONJUGATE_PRODUCT_SUM and REGULARIZED_UPDATE get none because only the iterative
+ * PIE solver calls them, and it does not differentiate through them.
+ */
 export function registerPhysicsGradients(): void {
   if (registered) return;
   tf.registerGradient(fft2Gradient);

@@ -88,12 +88,22 @@ export const overlapSumCpuKernel: KernelConfig = {
     const positionsInfo = requireInput(OVERLAP_SUM, inputs, 'positions');
     const height = requirePositiveInteger(OVERLAP_SUM, 'height', attrs?.height);
     const width = requirePositiveInteger(OVERLAP_SUM, 'width', attrs?.width);
-    const [count, size, sizeAgain, parts] = patchesInfo.shape;
-    if (patchesInfo.shape.length !== 4 || sizeAgain !== size || parts !== 2) {
+    // A rank-3 `patches` is one patch placed at every position, so its source offset restarts at 0
+    // for each position instead of advancing by one patch.
+    const singlePatch = patchesInfo.shape.length === 3;
+    const patchShape = singlePatch ? patchesInfo.shape : patchesInfo.shape.slice(1);
+    const [size, sizeAgain, parts] = patchShape;
+    if (
+      (patchesInfo.shape.length !== 3 && patchesInfo.shape.length !== 4) ||
+      sizeAgain !== size ||
+      parts !== 2
+    ) {
       throw new Error(
-        `${OVERLAP_SUM}: expected patches of shape [B, n, n, 2], received [${patchesInfo.shape.join(', ')}].`,
+        `${OVERLAP_SUM}: expected patches of shape [B, n, n, 2] or [n, n, 2], ` +
+          `received [${patchesInfo.shape.join(', ')}].`,
       );
     }
+    const count = singlePatch ? positionsInfo.shape[0] : patchesInfo.shape[0];
     requirePositions(OVERLAP_SUM, positionsInfo.shape, count);
 
     const positions = readInt32(cpu, positionsInfo);
@@ -104,10 +114,11 @@ export const overlapSumCpuKernel: KernelConfig = {
     const patches = readFloat32(cpu, patchesInfo);
     const output = new Float32Array(height * width * 2);
     const rowLength = 2 * size;
-    let source = 0;
+    const patchStride = singlePatch ? 0 : size * rowLength;
     for (let patch = 0; patch < count; patch += 1) {
       const top = positions[2 * patch];
       const left = positions[2 * patch + 1];
+      let source = patch * patchStride;
       for (let row = 0; row < size; row += 1) {
         let target = 2 * ((top + row) * width + left);
         const sourceEnd = source + rowLength;

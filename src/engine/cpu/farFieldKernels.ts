@@ -1,0 +1,79 @@
+/**
+ * The MODULUS_PROJECTION and AMPLITUDE_RESIDUAL kernels for the 'cpu' backend.
+ *
+ * Both compute |Ψ| in float64 JavaScript arithmetic. The square of any float32 component neither
+ * underflows nor overflows there, so a modulus is zero only when both components are exactly zero.
+ */
+import type { KernelConfig, MathBackendCPU, TensorInfo } from '@tensorflow/tfjs';
+
+import { AMPLITUDE_RESIDUAL, MODULUS_PROJECTION } from '../kernelNames';
+import { readFloat32, requireInput } from './backendData';
+
+/** Throws unless `farField` is [B, N, N, 2] and `amplitudes` is its shape without the last axis. */
+function requireFarFieldShapes(kernelName: string, farField: TensorInfo, amplitudes: TensorInfo): void {
+  const [, n, width, parts] = farField.shape;
+  if (farField.shape.length !== 4 || width !== n || parts !== 2) {
+    throw new Error(`${kernelName}: expected farField of shape [B, N, N, 2], received [${farField.shape.join(', ')}].`);
+  }
+  const expected = farField.shape.slice(0, 3);
+  if (amplitudes.shape.join(',') !== expected.join(',')) {
+    throw new Error(
+      `${kernelName}: expected amplitudes of shape [${expected.join(', ')}] to match the far field, ` +
+        `received [${amplitudes.shape.join(', ')}].`,
+    );
+  }
+}
+
+export const modulusProjectionCpuKernel: KernelConfig = {
+  kernelName: MODULUS_PROJECTION,
+  backendName: 'cpu',
+  kernelFunc: ({ inputs, backend }) => {
+    const cpu = backend as MathBackendCPU;
+    const farFieldInfo = requireInput(MODULUS_PROJECTION, inputs, 'farField');
+    const amplitudesInfo = requireInput(MODULUS_PROJECTION, inputs, 'amplitudes');
+    requireFarFieldShapes(MODULUS_PROJECTION, farFieldInfo, amplitudesInfo);
+
+    const farField = readFloat32(cpu, farFieldInfo);
+    const amplitudes = readFloat32(cpu, amplitudesInfo);
+    const output = new Float32Array(farField.length);
+    for (let pixel = 0; pixel < amplitudes.length; pixel += 1) {
+      const i = 2 * pixel;
+      const real = farField[i];
+      const imaginary = farField[i + 1];
+      const amplitude = amplitudes[pixel];
+      const modulus = Math.sqrt(real * real + imaginary * imaginary);
+      if (modulus === 0) {
+        // The phase of zero is undefined, and the contract fixes it to zero.
+        output[i] = amplitude;
+        output[i + 1] = 0;
+      } else {
+        const scale = amplitude / modulus;
+        output[i] = real * scale;
+        output[i + 1] = imaginary * scale;
+      }
+    }
+    return cpu.makeTensorInfo(farFieldInfo.shape, 'float32', output);
+  },
+};
+
+export const amplitudeResidualCpuKernel: KernelConfig = {
+  kernelName: AMPLITUDE_RESIDUAL,
+  backendName: 'cpu',
+  kernelFunc: ({ inputs, backend }) => {
+    const cpu = backend as MathBackendCPU;
+    const farFieldInfo = requireInput(AMPLITUDE_RESIDUAL, inputs, 'farField');
+    const amplitudesInfo = requireInput(AMPLITUDE_RESIDUAL, inputs, 'amplitudes');
+    requireFarFieldShapes(AMPLITUDE_RESIDUAL, farFieldInfo, amplitudesInfo);
+
+    const farField = readFloat32(cpu, farFieldInfo);
+    const amplitudes = readFloat32(cpu, amplitudesInfo);
+    const output = new Float32Array(amplitudes.length);
+    for (let pixel = 0; pixel < amplitudes.length; pixel += 1) {
+      const real = farField[2 * pixel];
+      const imaginary = farField[2 * pixel + 1];
+      const difference = Math.sqrt(real * real + imaginary * imaginary) - amplitudes[pixel];
+      output[pixel] = difference * difference;
+    }
+    return cpu.makeTensorInfo(amplitudesInfo.shape, 'float32', output);
+  },
+};
