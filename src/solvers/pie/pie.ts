@@ -22,17 +22,23 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { ScanDataset } from '../../data/dataset';
-import { complexMultiply, extractPatches, fft2, overlapSum } from '../../engine/ops';
+import {
+  amplitudeResidual,
+  complexMultiply,
+  conjugateProductSum,
+  extractPatches,
+  fft2,
+  modulusProjection,
+  overlapSum,
+  regularizedUpdate,
+} from '../../engine/ops';
 import { computeScanGeometry, type ScanGeometry } from './geometry';
 import { validatePieOptions, type PieOptions } from './options';
 import { defaultProbe, scaleProbeToPhotons } from './probeScale';
 
-/** Guards divisions by a vanishing modulus or denominator; far below one photon. */
-const EPSILON = 1e-12;
-
 interface PositionBatch {
-  /** √I of the batch's patterns, [b, N, N, 1]. */
-  amplitudes: tf.Tensor4D;
+  /** √I of the batch's patterns, [b, N, N]. */
+  amplitudes: tf.Tensor3D;
   /** (row, col) of each window in the object array, int32 [b, 2]. */
   positions: tf.Tensor2D;
 }
@@ -128,7 +134,7 @@ export class PieSolver {
         positions[2 * k + 1] = this.geometry.col_px[pattern];
       });
       batches.push({
-        amplitudes: tf.tensor4d(amplitudes, [members.length, size, size, 1]),
+        amplitudes: tf.tensor3d(amplitudes, [members.length, size, size]),
         positions: tf.tensor2d(positions, [members.length, 2], 'int32'),
       });
     }
@@ -175,10 +181,9 @@ export class PieSolver {
       const patches = extractPatches(this.objectField, batch.positions, this.patternSize);
       const exitWaves = complexMultiply<tf.Tensor4D>(this.probeField, patches);
       const farField = fft2(exitWaves, 'forward');
-      const modulus = tf.sqrt(tf.sum(tf.square(farField), -1, true));
-      const residual = tf.sum(tf.square(tf.sub(modulus, batch.amplitudes))) as tf.Scalar;
-      const projected = tf.mul(farField, tf.div(batch.amplitudes, tf.maximum(modulus, EPSILON))) as tf.Tensor4D;
-      const difference = tf.sub(fft2(projected, 'inverse'), exitWaves) as tf.Tensor4D;
+      const residual = tf.sum(amplitudeResidual(farField, batch.amplitudes)) as tf.Scalar;
+      const revised = fft2(modulusProjection(farField, batch.amplitudes), 'inverse');
+      const difference = tf.sub(revised, exitWaves) as tf.Tensor4D;
 
       const objectNumerator = overlapSum(
         complexMultiply<tf.Tensor4D>(this.probeField, difference, true),
@@ -187,31 +192,28 @@ export class PieSolver {
         width,
       );
       const probePower = complexMultiply<tf.Tensor3D>(this.probeField, this.probeField, true);
-      const probeCoverage = overlapSum(
-        tf.broadcastTo(probePower, patches.shape) as tf.Tensor4D,
-        batch.positions,
-        height,
-        width,
-      );
-      const coverage = tf.slice(probeCoverage, [0, 0, 0], [height, width, 1]);
-      const objectDenominator = tf.add(
-        tf.mul(1 - objectWeight, coverage),
-        tf.mul(objectWeight, tf.max(coverage)),
-      );
-      const nextObject = tf.add(
+      const coverage = overlapSum(probePower, batch.positions, height, width);
+      const nextObject = regularizedUpdate(
         this.objectField,
-        tf.mul(objectStep, tf.div(objectNumerator, tf.maximum(objectDenominator, EPSILON))),
-      ) as tf.Tensor3D;
+        objectNumerator,
+        coverage,
+        tf.max(coverage) as tf.Scalar,
+        objectStep,
+        objectWeight,
+      );
 
       let nextProbe = this.probeField;
       if (updateProbe) {
-        const probeNumerator = tf.sum(complexMultiply<tf.Tensor4D>(patches, difference, true), 0);
-        const patchPower = tf.sum(tf.sum(tf.square(patches), -1, true), 0);
-        const probeDenominator = tf.add(tf.mul(1 - probeWeight, patchPower), tf.mul(probeWeight, tf.max(patchPower)));
-        nextProbe = tf.add(
+        const probeNumerator = conjugateProductSum(patches, difference);
+        const patchPower = conjugateProductSum(patches, patches);
+        nextProbe = regularizedUpdate(
           this.probeField,
-          tf.mul(probeStep, tf.div(probeNumerator, tf.maximum(probeDenominator, EPSILON))),
-        ) as tf.Tensor3D;
+          probeNumerator,
+          patchPower,
+          tf.max(patchPower) as tf.Scalar,
+          probeStep,
+          probeWeight,
+        );
       }
       return [nextObject, nextProbe, residual] as const;
     });
@@ -243,14 +245,14 @@ export class PieSolver {
       const probePower = complexMultiply<tf.Tensor3D>(this.probeField, this.probeField, true);
       let total: tf.Tensor3D = tf.zeros([height, width, 2]);
       for (const batch of this.batches) {
-        const count = batch.positions.shape[0];
-        const powers = tf.broadcastTo(probePower, [count, this.patternSize, this.patternSize, 2]) as tf.Tensor4D;
-        total = tf.add(total, overlapSum(powers, batch.positions, height, width));
+        total = tf.add(total, overlapSum(probePower, batch.positions, height, width));
       }
-      return tf.slice(total, [0, 0, 0], [height, width, 1]);
+      return total;
     });
-    const values = (await coverage.data()) as Float32Array;
+    const interleaved = await coverage.data();
     coverage.dispose();
+    const values = new Float32Array(height * width);
+    for (let i = 0; i < values.length; i += 1) values[i] = interleaved[2 * i];
     return values;
   }
 
