@@ -28,7 +28,7 @@ async function reconstructOnce(page, path, screenshotName) {
   const headline = page.getByTestId('backend-headline');
   await headline.waitFor({ timeout: 60_000 });
 
-  await page.getByLabel('Iterations').fill(String(ITERATIONS));
+  await page.getByRole('spinbutton', { name: 'Iterations' }).fill(String(ITERATIONS));
   const reconstruct = page.getByRole('button', { name: 'Reconstruct' });
   await reconstruct.waitFor();
   await page.waitForFunction(() => {
