@@ -8,7 +8,10 @@ interface Props {
   snapshot: ReconstructionSnapshot;
 }
 
-/** Object amplitude and phase (global phase offset removed) and probe amplitude. */
+/**
+ * Object amplitude and phase (global phase offset removed) and probe amplitude. Colour ranges
+ * span the pixels the probe covered well, so the unscanned border does not wash out the contrast.
+ */
 export function ResultsPanel({ snapshot }: Props) {
   const { object, probe, mask } = useMemo(() => {
     let maxCoverage = 0;
@@ -31,7 +34,7 @@ export function ResultsPanel({ snapshot }: Props) {
         image={object.phase}
         colormap="phase"
         unit="rad"
-        range={[-Math.PI, Math.PI]}
+        mask={mask}
         scaleBar_px={scaleBar_px}
       />
       <FieldView
