@@ -5,11 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 
+import { loadBundledSiemensStar } from '../data/siemensStar';
 import { createBrowserEnvironment } from '../device/browserEnvironment';
 import { resolveBackend, type BackendResolution, type RequestedBackend } from '../device/policy';
 import { complexMultiply, extractPatches, fft2, overlapSum } from '../engine/ops';
 import { registerPhysicsKernels } from '../engine/register';
 import { runProgram, setShaderDebug, takeShaderErrors, type WebGPUBackend } from '../engine/webgpu/program';
+import { defaultsFor } from '../solvers/pie/options';
+import { PieSolver } from '../solvers/pie/pie';
 
 interface ArrayPayload {
   shape: number[];
@@ -100,6 +103,108 @@ async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<{ ok: boole
   return { ok, backend: ok ? tf.getBackend() : 'none' };
 }
 
+interface BenchPieRequest {
+  backend: 'cpu' | 'webgl' | 'webgpu';
+  /** Iterations timed one by one. */
+  iterations: number;
+  /** Iterations run first and left out of the timings, so shader compilation is not counted. */
+  warmup: number;
+  /** Scan positions per batch, or the rPIE default when left out. */
+  batchSize?: number;
+  /**
+   * Whether to run one more untimed iteration under tf.profile to find the peak tensor memory
+   * inside an iteration. Off by default because profiling times every kernel, which on a
+   * software WebGPU adapter costs minutes per iteration.
+   */
+  profilePeak?: boolean;
+}
+
+interface BenchPieResult {
+  backend: string;
+  /** Wall time of each timed iteration, including the read-back of its Fourier error. */
+  secondsPerIteration: number[];
+  /** Fourier error of each timed iteration. */
+  fourierErrors: number[];
+  /** Fourier error of each warm-up iteration; the first is the error of the initial guess's pass. */
+  warmupFourierErrors: number[];
+  /**
+   * Maximum of tf.memory().numBytes, sampled after the solver is built and after every iteration.
+   * With `profilePeak` it also covers every kernel output of one extra profiled iteration.
+   */
+  peakTensorBytes: number;
+  /** Whether peakTensorBytes includes the profiled iteration. */
+  peakIncludesIntermediates: boolean;
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+  /** performance.memory.usedJSHeapSize after the timed iterations; null outside Chromium. */
+  jsHeapBytes: number | null;
+}
+
+/**
+ * Times rPIE with default settings on the bundled Siemens-star scan. Rejects when `backend`
+ * cannot be started, so callers can report it as unavailable.
+ */
+async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
+  const { backend, iterations, warmup } = request;
+  if (!Number.isInteger(iterations) || iterations < 1 || !Number.isInteger(warmup) || warmup < 0) {
+    throw new Error(
+      `benchPie: iterations must be a whole number of at least 1 and warmup one of at least 0, ` +
+        `received iterations ${iterations} and warmup ${warmup}.`,
+    );
+  }
+  const started = await useBackend(backend);
+  if (!started.ok) throw new Error(`benchPie: the ${backend} backend failed to start in this browser.`);
+
+  const dataset = await loadBundledSiemensStar();
+  const numTensorsBefore = tf.memory().numTensors;
+  const options = { ...defaultsFor('rpie'), batchSize: request.batchSize ?? defaultsFor('rpie').batchSize };
+  const solver = new PieSolver(dataset, options);
+  let peakTensorBytes = tf.memory().numBytes;
+  const secondsPerIteration: number[] = [];
+  const fourierErrors: number[] = [];
+  const warmupFourierErrors: number[] = [];
+  try {
+    for (let i = 0; i < warmup; i += 1) {
+      warmupFourierErrors.push((await solver.iterate()).fourierError);
+      console.info(`benchPie ${backend}: warm-up iteration ${i + 1} of ${warmup} done`);
+      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+    }
+    for (let i = 0; i < iterations; i += 1) {
+      const start = performance.now();
+      const { fourierError } = await solver.iterate();
+      const seconds = (performance.now() - start) / 1000;
+      secondsPerIteration.push(seconds);
+      fourierErrors.push(fourierError);
+      console.info(`benchPie ${backend}: timed iteration ${i + 1} of ${iterations} took ${seconds.toFixed(3)} s`);
+      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+    }
+    if (request.profilePeak === true) {
+      // Profiling times every kernel, so it runs after the timed iterations and only to find the
+      // peak inside an iteration, where the intermediates of a batch are alive.
+      const profile = await tf.profile(async () => {
+        await solver.iterate();
+      });
+      peakTensorBytes = Math.max(peakTensorBytes, profile.peakBytes);
+      console.info(`benchPie ${backend}: profiled iteration done`);
+    }
+  } finally {
+    solver.dispose();
+  }
+
+  const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  return {
+    backend: tf.getBackend(),
+    secondsPerIteration,
+    fourierErrors,
+    warmupFourierErrors,
+    peakTensorBytes,
+    peakIncludesIntermediates: request.profilePeak === true,
+    numTensorsBefore,
+    numTensorsAfter: tf.memory().numTensors,
+    jsHeapBytes: heap?.usedJSHeapSize ?? null,
+  };
+}
+
 /** Runs the device policy with the real browser environment. Rejects as resolveBackend() does. */
 async function resolve(requested: RequestedBackend): Promise<BackendResolution> {
   return resolveBackend(requested, createBrowserEnvironment());
@@ -114,9 +219,10 @@ declare global {
       resolve: typeof resolve;
       setShaderDebug: typeof setShaderDebug;
       runWgsl: typeof runWgsl;
+      benchPie: typeof benchPie;
     };
   }
 }
 
-window.ptychoLab = { tf, useBackend, runKernel, resolve, setShaderDebug, runWgsl };
+window.ptychoLab = { tf, useBackend, runKernel, resolve, setShaderDebug, runWgsl, benchPie };
 document.body.dataset.ready = 'true';

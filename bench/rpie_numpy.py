@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Time batched rPIE in plain NumPy on the bundled Siemens-star scan.
+
+This is the reference for `npm run bench`. It follows src/solvers/pie/pie.ts step by step:
+the same geometry (positions shifted so the smallest sits at 4 px, then rounded), the same
+probe scaling (sum |P|^2 = mean counts per pattern), the same batching and shuffles (the
+Mulberry32 generator with the same seed, so batches and their order match the browser's),
+the same update formulas and Fourier error, in complex64 with a unitary FFT.
+
+Usage: python3 bench/rpie_numpy.py --iterations 5 --warmup 1 --json
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent / "public" / "data" / "siemens-star.npz"
+
+# Same guard as pie.ts against dividing by a vanishing modulus or denominator.
+EPSILON = 1e-12
+PADDING_PX = 4
+MASK32 = 0xFFFFFFFF
+
+
+def imul(a, b):
+    """Multiply two 32-bit integers modulo 2^32, as JavaScript's Math.imul does."""
+    return (a * b) & MASK32
+
+
+def seeded_random(seed):
+    """Mulberry32, bit for bit as in pie.ts, so one seed gives the browser's shuffles."""
+    state = seed & MASK32
+
+    def draw():
+        nonlocal state
+        state = (state + 0x6D2B79F5) & MASK32
+        t = state
+        t = imul(t ^ (t >> 15), t | 1)
+        t ^= (t + imul(t ^ (t >> 7), t | 61)) & MASK32
+        t &= MASK32
+        return (t ^ (t >> 14)) / 4294967296
+
+    return draw
+
+
+def shuffle(values, random):
+    """Fisher-Yates from the end, with the same draws as pie.ts."""
+    result = list(values)
+    for i in range(len(result) - 1, 0, -1):
+        j = int(random() * (i + 1))
+        result[i], result[j] = result[j], result[i]
+    return result
+
+
+def load_scan(path):
+    """Read tike's layout: data (1, M, N, N) counts, scan (1, M, 2) as (row, col), probe (..., N, N)."""
+    with np.load(path) as archive:
+        intensities = archive["data"][0].astype(np.float32)
+        positions = archive["scan"][0].astype(np.float64)
+        probe = archive["probe"].reshape(intensities.shape[1:]).astype(np.complex64)
+    return intensities, positions, probe
+
+
+def scan_geometry(positions, size):
+    """Round the window corners after shifting the smallest to PADDING_PX, as geometry.ts does."""
+    shifted = positions - (positions.min(axis=0) - PADDING_PX)
+    # JavaScript's Math.round rounds halves up, where np.round would round them to even.
+    corners = np.floor(shifted + 0.5).astype(np.int64)
+    height = int(corners[:, 0].max()) + size + PADDING_PX
+    width = int(corners[:, 1].max()) + size + PADDING_PX
+    return corners, height, width
+
+
+class RpieSolver:
+    def __init__(self, intensities, positions, probe, batch_size, alpha, beta, probe_update_start, seed):
+        count, size, _ = intensities.shape
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.probe_update_start = probe_update_start
+        self.random = seeded_random(seed)
+        self.corners, height, width = scan_geometry(positions, size)
+        self.total_counts = float(intensities.sum(dtype=np.float64))
+
+        mean_counts = self.total_counts / count
+        probe_power = float(np.sum(np.abs(probe.astype(np.complex128)) ** 2))
+        self.probe = (probe * np.float32(np.sqrt(mean_counts / probe_power))).astype(np.complex64)
+        self.object = np.ones((height, width), dtype=np.complex64)
+
+        amplitudes = np.sqrt(np.maximum(intensities, 0)).astype(np.float32)
+        order = shuffle(range(count), self.random)
+        self.batches = []
+        for start in range(0, count, batch_size):
+            members = order[start:start + batch_size]
+            self.batches.append((amplitudes[members], self.corners[members]))
+        self.completed_iterations = 0
+
+    def extract_patches(self, corners):
+        n = self.size
+        return np.stack([self.object[r:r + n, c:c + n] for r, c in corners])
+
+    def overlap_sum(self, patches, corners):
+        n = self.size
+        total = np.zeros(self.object.shape, dtype=patches.dtype)
+        for patch, (r, c) in zip(patches, corners):
+            total[r:r + n, c:c + n] += patch
+        return total
+
+    def update_batch(self, amplitudes, corners, update_probe):
+        """Update the object (and probe) from one batch; return sum (|Psi| - sqrt(I))^2 of the batch."""
+        probe = self.probe
+        patches = self.extract_patches(corners)
+        exit_waves = probe * patches
+        far_field = np.fft.fft2(exit_waves, norm="ortho")
+        modulus = np.abs(far_field)
+        residual = float(np.sum((modulus - amplitudes) ** 2, dtype=np.float64))
+        projected = far_field * (amplitudes / np.maximum(modulus, np.float32(EPSILON)))
+        difference = np.fft.ifft2(projected, norm="ortho") - exit_waves
+
+        object_numerator = self.overlap_sum(np.conj(probe) * difference, corners)
+        probe_power = (probe.real ** 2 + probe.imag ** 2).astype(np.float32)
+        coverage = self.overlap_sum(np.broadcast_to(probe_power, patches.shape), corners)
+        object_denominator = (1 - self.alpha) * coverage + self.alpha * coverage.max()
+        self.object = (
+            self.object + object_numerator / np.maximum(object_denominator, np.float32(EPSILON))
+        ).astype(np.complex64)
+
+        if update_probe:
+            probe_numerator = np.sum(np.conj(patches) * difference, axis=0)
+            patch_power = np.sum(patches.real ** 2 + patches.imag ** 2, axis=0)
+            probe_denominator = (1 - self.beta) * patch_power + self.beta * patch_power.max()
+            self.probe = (
+                probe + probe_numerator / np.maximum(probe_denominator, np.float32(EPSILON))
+            ).astype(np.complex64)
+        return residual
+
+    def iterate(self):
+        """Run one pass over all positions and return its Fourier error."""
+        update_probe = self.completed_iterations >= self.probe_update_start
+        residual = 0.0
+        for index in shuffle(range(len(self.batches)), self.random):
+            amplitudes, corners = self.batches[index]
+            residual += self.update_batch(amplitudes, corners, update_probe)
+        self.completed_iterations += 1
+        return float(np.sqrt(residual / self.total_counts))
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=5, help="iterations timed one by one (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed iterations run first (default 1)")
+    parser.add_argument("--batch-size", type=int, default=32, help="scan positions per batch (default 32)")
+    parser.add_argument("--alpha", type=float, default=0.1, help="rPIE object weight (default 0.1)")
+    parser.add_argument("--beta", type=float, default=0.1, help="rPIE probe weight (default 0.1)")
+    parser.add_argument(
+        "--probe-update-start", type=int, default=1, help="first 0-based iteration that updates the probe (default 1)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the shuffles (default 1, as in options.ts)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"scan in tike's layout (default {DEFAULT_DATA})")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line per iteration")
+    arguments = parser.parse_args()
+    if arguments.iterations < 1 or arguments.warmup < 0 or arguments.batch_size < 1:
+        parser.error(
+            "--iterations and --batch-size must be at least 1 and --warmup at least 0, received "
+            f"{arguments.iterations}, {arguments.batch_size} and {arguments.warmup}"
+        )
+    if not arguments.data.is_file():
+        parser.error(f"scan file not found: {arguments.data}")
+    return arguments
+
+
+def main():
+    arguments = parse_arguments()
+    intensities, positions, probe = load_scan(arguments.data)
+    solver = RpieSolver(
+        intensities,
+        positions,
+        probe,
+        batch_size=arguments.batch_size,
+        alpha=arguments.alpha,
+        beta=arguments.beta,
+        probe_update_start=arguments.probe_update_start,
+        seed=arguments.seed,
+    )
+
+    warmup_errors = [solver.iterate() for _ in range(arguments.warmup)]
+    seconds = []
+    errors = []
+    for _ in range(arguments.iterations):
+        start = time.perf_counter()
+        errors.append(solver.iterate())
+        seconds.append(time.perf_counter() - start)
+
+    if arguments.json:
+        report = {
+            "secondsPerIteration": seconds,
+            "fourierErrors": errors,
+            "warmupFourierErrors": warmup_errors,
+            "numpyVersion": np.__version__,
+            "pythonVersion": platform.python_version(),
+        }
+        json.dump(report, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        for index, error in enumerate(warmup_errors):
+            print(f"warmup {index}: Fourier error {error:.6f}")
+        for index, (second, error) in enumerate(zip(seconds, errors)):
+            print(f"iteration {index}: {second:.3f} s, Fourier error {error:.6f}")
+
+
+if __name__ == "__main__":
+    main()
