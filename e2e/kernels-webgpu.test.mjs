@@ -282,16 +282,150 @@ test('shader debug mode reports WGSL errors', async () => {
   assert.match(outcome.message, /lab\.wgsl:3:\d+/);
 });
 
-test('kernels validate cleanly in debug mode', async () => {
-  const kernelCase = loadKernelCases().find((entry) => entry.kernel === 'fft2');
-  await page.evaluate(() => window.ptychoLab.setShaderDebug(true));
-  try {
-    const output = await runOnWebGpu(kernelCase.kernel, kernelCase.inputs, kernelCase.attrs);
-    assert.ok(relativeRms(output.data, kernelCase.expected.data) <= FFT_TOLERANCE);
-  } finally {
-    await page.evaluate(() => window.ptychoLab.setShaderDebug(false));
+// Debug mode compiles each kernel under a new shader key inside a validation error scope, so
+// one case per kernel name exercises every WGSL file, OVERLAP_SUM with both patch ranks.
+const debugCases = loadKernelCases().filter(
+  (entry, i, all) =>
+    all.findIndex((other) => other.kernel === entry.kernel && other.inputs.patches?.shape.length === entry.inputs.patches?.shape.length) === i,
+);
+for (const kernelCase of debugCases) {
+  test(`${kernelCase.name} validates in debug mode`, async () => {
+    const tolerance = kernelCase.kernel.includes('fft') ? FFT_TOLERANCE : ELEMENTWISE_TOLERANCE;
+    await page.evaluate(() => window.ptychoLab.setShaderDebug(true));
+    try {
+      const output = await runOnWebGpu(kernelCase.kernel, kernelCase.inputs, kernelCase.attrs);
+      const error = relativeRms(output.data, kernelCase.expected.data);
+      assert.ok(error <= tolerance, `relative RMS ${error} exceeds ${tolerance}`);
+    } finally {
+      await page.evaluate(() => window.ptychoLab.setShaderDebug(false));
+    }
+  });
+}
+
+test('regularizedUpdate stays finite with zero denominator', async () => {
+  const shape = [6, 7, 2];
+  const length = 6 * 7 * 2;
+  const x = randomArray(length, 21);
+  const numerator = randomArray(length, 22);
+  numerator.fill(0, 0, 8);
+  // The real channel D is zero everywhere, and the kernel must ignore the imaginary channel.
+  const weights = new Float32Array(length);
+  for (let i = 1; i < length; i += 2) weights[i] = 5;
+  const field = (data) => ({ shape, dtype: 'float32', data });
+  for (const [regularization, maxWeight] of [[0, 3], [1, 0], [0.5, 0]]) {
+    const output = await runOnWebGpu(
+      'regularizedUpdate',
+      { x: field(x), numerator: field(numerator), weights: field(weights), maxWeight: { shape: [1], dtype: 'float32', data: [maxWeight] } },
+      { step: 0.5, regularization },
+    );
+    const label = `w = ${regularization}, Dmax = ${maxWeight}`;
+    assert.ok(output.data.every(Number.isFinite), `${label}: non-finite output ${output.data.filter((v) => !Number.isFinite(v))}`);
+    // A zero numerator leaves x unchanged. Elsewhere the step is 0.5·numerator/1e-30.
+    assert.deepEqual(output.data.slice(0, 8), Array.from(x.slice(0, 8)), `${label}: zero numerator changed x`);
+    const expected = Math.fround(x[9] + Math.fround(0.5 * numerator[9]) / Math.fround(1e-30));
+    assert.ok(Math.abs(output.data[9] - expected) <= 1e-6 * Math.abs(expected), `${label}: ${output.data[9]} is not ${expected}`);
   }
 });
+
+test('modulusProjection keeps phase of tiny fields', async () => {
+  // Parts of 1e-30 square to 0 in f32, but the output must still have modulus a and Ψ's phase.
+  const farField = Float32Array.from([1e-30, 0, 0, -1e-30, 3e-30, 4e-30, 0, 0]);
+  const amplitudes = Float32Array.from([2, 2, 5, 7]);
+  const inputs = {
+    farField: { shape: [1, 2, 2, 2], dtype: 'float32', data: farField },
+    amplitudes: { shape: [1, 2, 2], dtype: 'float32', data: amplitudes },
+  };
+  const output = await runOnWebGpu('modulusProjection', inputs, {});
+  const expected = [2, 0, 0, -2, 3, 4, 7, 0];
+  const error = relativeRms(output.data, expected);
+  assert.ok(error <= ELEMENTWISE_TOLERANCE, `output ${output.data} is not ${expected}`);
+});
+
+/**
+ * Float32 reference for OVERLAP_SUM: adds the covering patches in ascending order, rounding to
+ * f32 after every addition as the shader does, so the GPU result has to match bit for bit.
+ */
+function referenceOverlapSum(patches, singlePatch, positions, size, height, width) {
+  const output = new Float32Array(height * width * 2);
+  const patchCount = positions.length / 2;
+  for (let k = 0; k < patchCount; k += 1) {
+    const base = singlePatch ? 0 : k * size * size;
+    for (let i = 0; i < size; i += 1) {
+      for (let j = 0; j < size; j += 1) {
+        const row = positions[2 * k] + i;
+        const col = positions[2 * k + 1] + j;
+        if (row < 0 || row >= height || col < 0 || col >= width) continue;
+        const target = 2 * (row * width + col);
+        const source = 2 * (base + i * size + j);
+        output[target] = Math.fround(output[target] + patches[source]);
+        output[target + 1] = Math.fround(output[target + 1] + patches[source + 1]);
+      }
+    }
+  }
+  return output;
+}
+
+// 2100 patches take two rounds of the 2048-patch coverage test in overlapSum.wgsl, and positions
+// partly outside the object test the tile bounds.
+for (const singlePatch of [false, true]) {
+  test(`overlapSum matches f32 reference bitwise${singlePatch ? ' (single patch)' : ''}`, async () => {
+    const [patchCount, size, height, width] = [2100, 5, 37, 90];
+    const positions = new Int32Array(2 * patchCount);
+    for (let k = 0; k < patchCount; k += 1) {
+      positions[2 * k] = ((k * 7919) % (height + 2 * size)) - size;
+      positions[2 * k + 1] = ((k * 104729) % (width + 2 * size)) - size;
+    }
+    const patchShape = singlePatch ? [size, size, 2] : [patchCount, size, size, 2];
+    const patches = randomArray(patchShape.reduce((a, b) => a * b), singlePatch ? 31 : 32);
+    const inputs = {
+      patches: { shape: patchShape, dtype: 'float32', data: patches },
+      positions: { shape: [patchCount, 2], dtype: 'int32', data: positions },
+    };
+    // Debug mode also checks that the tiled variant of the shader validates.
+    await page.evaluate(() => window.ptychoLab.setShaderDebug(true));
+    let output;
+    try {
+      output = await runOnWebGpu('overlapSum', inputs, { height, width });
+    } finally {
+      await page.evaluate(() => window.ptychoLab.setShaderDebug(false));
+    }
+    const expected = referenceOverlapSum(patches, singlePatch, positions, size, height, width);
+    const actualBits = new Uint32Array(new Float32Array(output.data).buffer);
+    const expectedBits = new Uint32Array(expected.buffer);
+    const mismatches = actualBits.filter((bits, i) => bits !== expectedBits[i]).length;
+    assert.equal(mismatches, 0, `${mismatches} of ${expected.length} values differ from the f32 reference`);
+  });
+}
+
+// 2100 × 2100 pixels need 68907 workgroups of 64, so tfjs reshapes the dispatch to 2-D. 3 patches
+// take the plain path of overlapSum.wgsl and 64 the tiled one.
+for (const patchCount of [3, 64]) {
+  test(`overlapSum past 65535 workgroups, B = ${patchCount}`, async () => {
+    const result = await page.evaluate(async (patchCount) => {
+      const { tf } = window.ptychoLab;
+      const [height, width, size] = [2100, 2100, 4];
+      // Rows 32 apart keep the patches apart, and the last one touches the bottom-right corner.
+      const corners = Array.from({ length: patchCount }, (_, k) => [32 * k, (797 * k) % 2097]);
+      corners[patchCount - 1] = [height - size, width - size];
+      const patches = tf.ones([patchCount, size, size, 2]);
+      const positions = tf.tensor2d(corners, [patchCount, 2], 'int32');
+      const output = tf.engine().runKernel('PtychoOverlapSum', { patches, positions }, { height, width });
+      const data = await output.data();
+      tf.dispose([patches, positions, output]);
+      let covered = 0;
+      let total = 0;
+      for (let i = 0; i < data.length; i += 1) total += data[i];
+      for (const [row, col] of corners) {
+        for (let i = 0; i < size; i += 1) {
+          for (let j = 0; j < size; j += 1) covered += data[2 * ((row + i) * width + col + j)];
+        }
+      }
+      return { covered, total };
+    }, patchCount);
+    assert.equal(result.covered, patchCount * 4 * 4, 'patch pixels missing from the output');
+    assert.equal(result.total, 2 * patchCount * 4 * 4, 'values written outside the patches');
+  });
+}
 
 /**
  * Times `runName` ('custom' or 'builtIn') on one [64, 128, 128, 2] field batch in the page:
@@ -347,3 +481,75 @@ test('tf.spectral.fft timing for [64, 128, 128, 2]', { skip: baselineSkip }, asy
   console.log(`tf.spectral.fft path [64,128,128,2]: median ${timing.medianMs.toFixed(1)} ms, samples ${timing.samplesMs.join(' ')} ms`);
   assert.ok(Number.isFinite(timing.medianMs));
 });
+
+/**
+ * Times one physics kernel in the page on a batch of `batch` fields of n × n, built there with
+ * tf.randomUniform: performance.now() around runKernel and `await data()`, one warm-up run,
+ * median of the next 5. Overlap sums place the patches on a 4-column grid with a step of n/4.
+ */
+async function timeKernelInPage(kernel, batch, n) {
+  return page.evaluate(
+    async ({ kernel, batch, n }) => {
+      const { tf } = window.ptychoLab;
+      const field = (seed) => tf.randomUniform([batch, n, n, 2], -1, 1, 'float32', seed);
+      const amplitudes = () => tf.randomUniform([batch, n, n], 0, 2, 'float32', 9);
+      const step = n / 4;
+      const columns = 4;
+      const rows = Math.ceil(batch / columns);
+      const grid = Array.from({ length: batch }, (_, b) => [Math.floor(b / columns) * step, (b % columns) * step]);
+      const overlapAttrs = { height: (rows - 1) * step + n, width: (columns - 1) * step + n };
+      const setups = {
+        PtychoModulusProjection: () => [{ farField: field(1), amplitudes: amplitudes() }, {}],
+        PtychoAmplitudeResidual: () => [{ farField: field(1), amplitudes: amplitudes() }, {}],
+        PtychoConjugateProductSum: () => [{ a: field(1), b: field(2) }, {}],
+        PtychoRegularizedUpdate: () => [
+          {
+            x: field(1),
+            numerator: field(2),
+            weights: tf.randomUniform([batch, n, n, 2], 0, 4, 'float32', 3),
+            maxWeight: tf.tensor1d([4]),
+          },
+          { step: 1, regularization: 0.1 },
+        ],
+        PtychoOverlapSum: () => [{ patches: field(1), positions: tf.tensor2d(grid, [batch, 2], 'int32') }, overlapAttrs],
+        PtychoOverlapSumSinglePatch: () => [
+          { patches: tf.randomUniform([n, n, 2], -1, 1, 'float32', 1), positions: tf.tensor2d(grid, [batch, 2], 'int32') },
+          overlapAttrs,
+        ],
+      };
+      const [inputs, attrs] = setups[kernel]();
+      const kernelName = kernel === 'PtychoOverlapSumSinglePatch' ? 'PtychoOverlapSum' : kernel;
+
+      const samples = [];
+      for (let i = 0; i < 6; i += 1) {
+        const start = performance.now();
+        const output = tf.engine().runKernel(kernelName, inputs, attrs);
+        await output.data();
+        samples.push(performance.now() - start);
+        output.dispose();
+      }
+      tf.dispose(Object.values(inputs));
+      const measured = samples.slice(1).sort((a, b) => a - b);
+      return { medianMs: measured[2], samplesMs: samples.map(Math.round) };
+    },
+    { kernel, batch, n },
+  );
+}
+
+const timedKernels = [
+  'PtychoModulusProjection',
+  'PtychoAmplitudeResidual',
+  'PtychoConjugateProductSum',
+  'PtychoRegularizedUpdate',
+  'PtychoOverlapSum',
+  'PtychoOverlapSumSinglePatch',
+];
+for (const kernel of timedKernels) {
+  for (const [batch, n] of kernel.startsWith('PtychoOverlapSum') ? [[32, 128], [256, 64]] : [[32, 128]]) {
+    test(`${kernel} timing for [${batch}, ${n}, ${n}, 2]`, async () => {
+      const timing = await timeKernelInPage(kernel, batch, n);
+      console.log(`${kernel} [${batch},${n},${n},2]: median ${timing.medianMs.toFixed(1)} ms, samples ${timing.samplesMs.join(' ')} ms`);
+      assert.ok(Number.isFinite(timing.medianMs));
+    });
+  }
+}
