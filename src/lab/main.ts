@@ -8,19 +8,17 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { loadBundledSiemensStar } from '../data/siemensStar';
 import { createBrowserEnvironment } from '../device/browserEnvironment';
 import { resolveBackend, type BackendResolution, type RequestedBackend } from '../device/policy';
-import { complexMultiply, extractPatches, fft2, overlapSum } from '../engine/ops';
 import { registerPhysicsKernels } from '../engine/register';
 import { runProgram, setShaderDebug, takeShaderErrors, type WebGPUBackend } from '../engine/webgpu/program';
 import { defaultsFor } from '../solvers/pie/options';
 import { PieSolver } from '../solvers/pie/pie';
+import { runLabKernel, type LabKernel } from './kernelCases';
 
 interface ArrayPayload {
   shape: number[];
   dtype?: 'float32' | 'int32';
   data: number[];
 }
-
-type LabKernel = 'fft2' | 'ifft2' | 'extractPatches' | 'overlapSum' | 'complexMultiply';
 
 function toTensor(payload: ArrayPayload): tf.Tensor {
   return tf.tensor(payload.data, payload.shape, payload.dtype ?? 'float32');
@@ -32,31 +30,7 @@ async function runKernel(
   attrs: Record<string, number | boolean> = {},
 ): Promise<{ shape: number[]; data: number[] }> {
   const tensors = Object.fromEntries(Object.entries(inputs).map(([name, payload]) => [name, toTensor(payload)]));
-  let output: tf.Tensor;
-  switch (kernel) {
-    case 'fft2':
-      output = fft2(tensors.x as tf.Tensor4D, 'forward');
-      break;
-    case 'ifft2':
-      output = fft2(tensors.x as tf.Tensor4D, 'inverse');
-      break;
-    case 'extractPatches':
-      output = extractPatches(tensors.object as tf.Tensor3D, tensors.positions as tf.Tensor2D, Number(attrs.size));
-      break;
-    case 'overlapSum':
-      output = overlapSum(
-        tensors.patches as tf.Tensor4D,
-        tensors.positions as tf.Tensor2D,
-        Number(attrs.height),
-        Number(attrs.width),
-      );
-      break;
-    case 'complexMultiply':
-      output = complexMultiply(tensors.a, tensors.b, Boolean(attrs.conjugateA));
-      break;
-    default:
-      throw new Error(`Unknown lab kernel "${String(kernel)}".`);
-  }
+  const output = runLabKernel(kernel, tensors, attrs);
   try {
     const data = Array.from(await output.data());
     await takeShaderErrors();
