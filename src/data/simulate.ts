@@ -77,7 +77,7 @@ function poisson(mean: number, random: () => number): number {
   return count;
 }
 
-/** A Siemens star with 16 spokes: phase in [0, contrast], amplitude 0.8 on the spokes and 1 between. */
+/** Builds a Siemens star of 16 spokes with phase `contrast_rad` and amplitude 0.8 on the spokes, 1 between. */
 export function siemensStarObject(height: number, width: number, contrast_rad: number): Float32Array {
   const field = new Float32Array(height * width * 2);
   const centreY = (height - 1) / 2;

@@ -8,7 +8,7 @@ import { createNpyArray, writeNpy } from '../data/npy';
 import { writeNpz } from '../data/npz';
 import type { ReconstructionSnapshot } from '../worker/protocol';
 
-/** The object as a complex64 .npy of shape (height, width). */
+/** Encodes the object as a complex64 .npy of shape (height, width). */
 export function objectNpy(snapshot: ReconstructionSnapshot): Uint8Array {
   return writeNpy(createNpyArray('complex64', [snapshot.objectHeight, snapshot.objectWidth], snapshot.object));
 }

@@ -2,8 +2,8 @@
  * Colour maps as 256-entry RGB lookup tables.
  *
  * Phase needs a cyclic map, so that −π and +π get the same colour and phase wraps show no edge.
- * The cyclic map here runs through four anchor colours of equal lightness spacing and back to
- * the first; the linear map is a perceptually ordered dark-blue → green → yellow ramp for amplitude.
+ * The cyclic map interpolates linearly between four anchor colours and returns to the first.
+ * The amplitude map is a purple → blue → green → yellow ramp whose anchors follow viridis.
  */
 export type ColormapName = 'phase' | 'amplitude' | 'gray';
 

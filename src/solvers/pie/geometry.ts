@@ -26,6 +26,7 @@ export function computeScanGeometry(
   padding_px = 4,
 ): ScanGeometry {
   const count = positionY_px.length;
+
   if (count === 0 || positionX_px.length !== count) {
     throw new Error(
       `Scan geometry needs one (y, x) pair per pattern, received ${positionY_px.length} rows and ${positionX_px.length} columns.`,
@@ -37,6 +38,7 @@ export function computeScanGeometry(
     minY = Math.min(minY, positionY_px[i]);
     minX = Math.min(minX, positionX_px[i]);
   }
+
   const originY_px = minY - padding_px;
   const originX_px = minX - padding_px;
   const row_px = new Int32Array(count);
@@ -49,6 +51,7 @@ export function computeScanGeometry(
     maxRow = Math.max(maxRow, row_px[i]);
     maxCol = Math.max(maxCol, col_px[i]);
   }
+
   return {
     objectHeight_px: maxRow + patternSize + padding_px,
     objectWidth_px: maxCol + patternSize + padding_px,

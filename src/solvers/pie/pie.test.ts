@@ -52,7 +52,7 @@ describe('PieSolver on a simulated Siemens star', () => {
   });
 
   // Measured after 100 iterations: 0.09 rad for rPIE and 0.14 rad for ePIE, against 1 rad of
-  // contrast; a flat object would score about 0.5 rad.
+  // contrast. A flat object would score about 0.5 rad.
   const phaseTolerance_rad = { rpie: 0.12, epie: 0.2 };
 
   for (const method of ['rpie', 'epie'] as const) {

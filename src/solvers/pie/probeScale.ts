@@ -23,8 +23,8 @@ export function scaleProbeToPhotons(probe: Float32Array, intensities: Float32Arr
 }
 
 /**
- * A probe guess for data without one: a real disk of amplitude 1 whose radius is a quarter of
- * the window, with an edge that falls off over about 1.5 pixels.
+ * Builds a probe guess for data without one: a real disk of amplitude 1 whose radius is a quarter
+ * of the window, with an edge that falls off over about 1.5 pixels.
  */
 export function defaultProbe(size: number): Float32Array {
   const probe = new Float32Array(size * size * 2);

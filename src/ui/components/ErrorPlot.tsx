@@ -4,7 +4,7 @@ interface Props {
   height_px?: number;
 }
 
-/** The Fourier error per iteration on a logarithmic axis. */
+/** Plots the Fourier error per iteration on a logarithmic axis. */
 export function ErrorPlot({ errors, width_px = 340, height_px = 200 }: Props) {
   const left = 52;
   const right = 10;

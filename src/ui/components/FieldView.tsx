@@ -26,7 +26,7 @@ function formatTick(value: number): string {
   return magnitude >= 1000 || magnitude < 0.01 ? value.toExponential(1) : value.toFixed(2);
 }
 
-/** A real image through a colour map, with its colour bar (in `unit`) and a scale bar in pixels. */
+/** Draws a real image through a colour map, with its colour bar (in `unit`) and a scale bar in pixels. */
 export function FieldView({
   title,
   image,

@@ -6,7 +6,7 @@ interface Props {
   error: string | null;
 }
 
-/** The resolved backend, and a visible banner whenever `auto` did not land on WebGPU. */
+/** Shows the resolved backend, and a visible banner whenever `auto` did not land on WebGPU. */
 export function PolicyBanner({ resolution, error }: Props) {
   if (error) {
     return (
