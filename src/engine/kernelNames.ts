@@ -33,8 +33,10 @@ export const COMPLEX_MULTIPLY = 'PtychoComplexMultiply';
 
 /**
  * Modulus projection onto measured amplitudes. Inputs `farField` [B, N, N, 2] and `amplitudes`
- * [B, N, N] (√I, non-negative); output [B, N, N, 2] equal to Ψ·a/|Ψ|. Where |Ψ| is zero the
- * output is (a, 0): the measured amplitude with zero phase.
+ * [B, N, N] (√I, non-negative); output [B, N, N, 2] equal to the projection Ψ′ = Ψ·a/|Ψ|. Where
+ * |Ψ| is zero, Ψ′ is (a, 0): the measured amplitude with zero phase. Attrs
+ * {@link ModulusProjectionAttrs}: with `returnDifference` the output is the correction Ψ′ − Ψ,
+ * which is (a, 0) where |Ψ| is zero. A missing attr means false.
  */
 export const MODULUS_PROJECTION = 'PtychoModulusProjection';
 
@@ -83,6 +85,15 @@ export interface OverlapSumAttrs {
 export interface ComplexMultiplyAttrs {
   /** When true the first operand is conjugated: conj(a)·b. */
   conjugateA: boolean;
+  [key: string]: boolean;
+}
+
+export interface ModulusProjectionAttrs {
+  /**
+   * When true the output is Ψ′ − Ψ in place of Ψ′. The FFT is linear, so the inverse FFT of this
+   * correction is the real-space exit-wave change F⁻¹Ψ′ − ψ without a separate subtraction.
+   */
+  returnDifference: boolean;
   [key: string]: boolean;
 }
 

@@ -16,6 +16,7 @@ import {
   type ComplexMultiplyAttrs,
   type ExtractPatchesAttrs,
   type Fft2Attrs,
+  type ModulusProjectionAttrs,
   type OverlapSumAttrs,
   type RegularizedUpdateAttrs,
 } from './kernelNames';
@@ -109,11 +110,29 @@ function assertAmplitudes(name: string, farField: tf.Tensor, amplitudes: tf.Tens
   }
 }
 
+function runModulusProjection(
+  name: string,
+  farField: tf.Tensor4D,
+  amplitudes: tf.Tensor3D,
+  returnDifference: boolean,
+): tf.Tensor4D {
+  assertComplexField(name, farField, [4]);
+  assertAmplitudes(name, farField, amplitudes);
+  const attrs: ModulusProjectionAttrs = { returnDifference };
+  return tf.engine().runKernel(MODULUS_PROJECTION, { farField, amplitudes }, attrs) as tf.Tensor4D;
+}
+
 /** Replaces the modulus of `farField` [B, N, N, 2] by `amplitudes` [B, N, N], keeping its phase. */
 export function modulusProjection(farField: tf.Tensor4D, amplitudes: tf.Tensor3D): tf.Tensor4D {
-  assertComplexField('modulusProjection', farField, [4]);
-  assertAmplitudes('modulusProjection', farField, amplitudes);
-  return tf.engine().runKernel(MODULUS_PROJECTION, { farField, amplitudes }) as tf.Tensor4D;
+  return runModulusProjection('modulusProjection', farField, amplitudes, false);
+}
+
+/**
+ * Computes the correction Ψ′ − Ψ that {@link modulusProjection} would apply to `farField` Ψ
+ * [B, N, N, 2], in one pass. Its inverse FFT is the exit-wave change that the PIE update needs.
+ */
+export function modulusCorrection(farField: tf.Tensor4D, amplitudes: tf.Tensor3D): tf.Tensor4D {
+  return runModulusProjection('modulusCorrection', farField, amplitudes, true);
 }
 
 /** (|Ψ| − a)² per pixel, [B, N, N], for `farField` Ψ [B, N, N, 2] and `amplitudes` a [B, N, N]. */

@@ -11,6 +11,7 @@ import {
   conjugateProductSum,
   extractPatches,
   fft2,
+  modulusCorrection,
   modulusProjection,
   overlapSum,
   regularizedUpdate,
@@ -49,7 +50,10 @@ export function runLabKernel(
     case 'complexMultiply':
       return complexMultiply(tensors.a, tensors.b, Boolean(attrs.conjugateA));
     case 'modulusProjection':
-      return modulusProjection(tensors.farField as tf.Tensor4D, tensors.amplitudes as tf.Tensor3D);
+      // Manifest cases select the correction Ψ′ − Ψ with the attr returnDifference: true.
+      return attrs.returnDifference === true
+        ? modulusCorrection(tensors.farField as tf.Tensor4D, tensors.amplitudes as tf.Tensor3D)
+        : modulusProjection(tensors.farField as tf.Tensor4D, tensors.amplitudes as tf.Tensor3D);
     case 'amplitudeResidual':
       return amplitudeResidual(tensors.farField as tf.Tensor4D, tensors.amplitudes as tf.Tensor3D);
     case 'conjugateProductSum':

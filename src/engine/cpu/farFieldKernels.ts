@@ -6,7 +6,7 @@
  */
 import type { KernelConfig, MathBackendCPU, TensorInfo } from '@tensorflow/tfjs';
 
-import { AMPLITUDE_RESIDUAL, MODULUS_PROJECTION } from '../kernelNames';
+import { AMPLITUDE_RESIDUAL, MODULUS_PROJECTION, type ModulusProjectionAttrs } from '../kernelNames';
 import { readFloat32, requireInput } from './backendData';
 
 /** Throws unless `farField` is [B, N, N, 2] and `amplitudes` is its shape without the last axis. */
@@ -27,8 +27,9 @@ function requireFarFieldShapes(kernelName: string, farField: TensorInfo, amplitu
 export const modulusProjectionCpuKernel: KernelConfig = {
   kernelName: MODULUS_PROJECTION,
   backendName: 'cpu',
-  kernelFunc: ({ inputs, backend }) => {
+  kernelFunc: ({ inputs, attrs, backend }) => {
     const cpu = backend as MathBackendCPU;
+    const returnDifference = (attrs as Partial<ModulusProjectionAttrs> | undefined)?.returnDifference === true;
     const farFieldInfo = requireInput(MODULUS_PROJECTION, inputs, 'farField');
     const amplitudesInfo = requireInput(MODULUS_PROJECTION, inputs, 'amplitudes');
     requireFarFieldShapes(MODULUS_PROJECTION, farFieldInfo, amplitudesInfo);
@@ -43,9 +44,14 @@ export const modulusProjectionCpuKernel: KernelConfig = {
       const amplitude = amplitudes[pixel];
       const modulus = Math.sqrt(real * real + imaginary * imaginary);
       if (modulus === 0) {
-        // The phase of zero is undefined, and the contract fixes it to zero.
+        // The phase of zero is undefined, and the contract fixes it to zero. Ψ is zero here, so
+        // the correction Ψ′ − Ψ is the same (a, 0).
         output[i] = amplitude;
         output[i + 1] = 0;
+      } else if (returnDifference) {
+        const scale = amplitude / modulus - 1;
+        output[i] = real * scale;
+        output[i + 1] = imaginary * scale;
       } else {
         const scale = amplitude / modulus;
         output[i] = real * scale;
