@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { loadBundledSiemensStar } from '../data/siemensStar';
 import type { ScanDataset } from '../data/dataset';
 import { parseRequestedBackend, type RequestedBackend } from '../device/policy';
+import { validatePieOptions } from '../solvers/pie/options';
 import { BackendSelect } from './components/BackendSelect';
 import { DatasetPanel } from './components/DatasetPanel';
 import { ErrorPlot } from './components/ErrorPlot';
@@ -35,8 +36,18 @@ export function App() {
   const [dataset, setDataset] = useState<ScanDataset | null>(null);
   const [datasetError, setDatasetError] = useState<string | null>(null);
   const [datasetWarnings, setDatasetWarnings] = useState<string[]>([]);
+  const [loadingFile, setLoadingFile] = useState(false);
+  const [rejectedLoad, setRejectedLoad] = useState<string | null>(null);
   const session = useReconstruction(requested, dataset);
   const running = session.runState === 'running' || session.runState === 'stopping';
+  const settingsValid = validatePieOptions(session.options).length === 0;
+  // A file can finish parsing after a run started; the handler then reads the current state here.
+  const runningRef = useRef(running);
+  runningRef.current = running;
+
+  useEffect(() => {
+    if (urlProblem) writeBackendToUrl('auto');
+  }, [urlProblem]);
 
   useEffect(() => {
     loadBundledSiemensStar()
@@ -60,7 +71,7 @@ export function App() {
         <BackendSelect value={requested} disabled={running} onChange={changeBackend} />
         {urlProblem && (
           <p className="banner banner-error" role="alert">
-            {urlProblem} Using auto instead.
+            {urlProblem}
           </p>
         )}
         <PolicyBanner resolution={session.resolution} error={session.deviceError} />
@@ -75,12 +86,26 @@ export function App() {
       {dataset && <DatasetPanel dataset={dataset} />}
       <ScanFilePicker
         disabled={running}
+        onLoadingChange={setLoadingFile}
         onLoaded={(next, warnings) => {
+          if (runningRef.current) {
+            setRejectedLoad(
+              `${next.name} was not loaded because a reconstruction started while it was being read. ` +
+                'Stop the reconstruction, then open the file again.',
+            );
+            return;
+          }
+          setRejectedLoad(null);
           setDataset(next);
           setDatasetError(null);
           setDatasetWarnings(warnings);
         }}
       />
+      {rejectedLoad && (
+        <p className="banner banner-error" role="alert">
+          {rejectedLoad}
+        </p>
+      )}
       {datasetWarnings.map((warning) => (
         <p className="notice" key={warning}>
           {warning}
@@ -93,7 +118,9 @@ export function App() {
           <button
             type="button"
             onClick={session.start}
-            disabled={running || !session.workerReady || session.deviceError !== null}
+            disabled={
+              running || loadingFile || !settingsValid || !session.workerReady || session.deviceError !== null
+            }
           >
             Reconstruct
           </button>
@@ -102,6 +129,9 @@ export function App() {
           </button>
         </div>
         <ProgressPanel progress={session.progress} running={running} />
+        {session.runState === 'stopping' && (
+          <p role="status">Stopping at the end of the current batch of positions…</p>
+        )}
         {session.runError && (
           <p className="banner banner-error" role="alert">
             {session.runError}

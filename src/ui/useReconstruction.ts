@@ -50,6 +50,8 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
       },
       onDeviceLost: (message) => {
         setDeviceError(`The GPU device was lost: ${message}. Reload the page or pick another backend.`);
+        // The worker's pending GPU reads may never return, so release the controls.
+        setRunState('failed');
       },
     });
     clientRef.current = client;
@@ -69,16 +71,20 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     };
   }, [requested]);
 
+  // Results of the previous scan or backend no longer match what is loaded now.
+  useEffect(() => {
+    setSnapshot(null);
+    setProgress(null);
+    setSummary(null);
+    setRunError(null);
+    setRunState('idle');
+  }, [dataset, requested]);
+
   useEffect(() => {
     const client = clientRef.current;
     if (!client || !resolution || !dataset) return;
     let cancelled = false;
     setWorkerReady(false);
-    // Results of the previous scan no longer match the positions of this one.
-    setSnapshot(null);
-    setProgress(null);
-    setSummary(null);
-    setRunState('idle');
     client
       .setDataset(dataset)
       .then(() => {

@@ -91,4 +91,30 @@ describe('reconstruction service', () => {
     }
     expect(differsFromOne).toBe(true);
   });
+
+  it('keeps the last result when new settings are invalid', async () => {
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuResolution(r), onProgress: () => {} });
+    await service.initialize('cpu');
+    await service.setDataset(dataset);
+    await service.reconstruct({ ...defaultsFor('rpie'), iterations: 2, batchSize: 8 });
+    const before = await service.snapshot();
+    await expect(service.reconstruct({ ...defaultsFor('rpie'), alpha: 0 })).rejects.toThrow(/Invalid PIE settings/);
+    const after = await service.snapshot();
+    expect(after).not.toBeNull();
+    expect(Array.from(after!.object)).toEqual(Array.from(before!.object));
+  });
+
+  it('reports a run that finished its last iteration as not stopped', async () => {
+    const service = createReconstructionService({
+      resolveDevice: async (r) => cpuResolution(r),
+      onProgress: (progress) => {
+        if (progress.iterationsDone === 3) void service.stop();
+      },
+    });
+    await service.initialize('cpu');
+    await service.setDataset(dataset);
+    const summary = await service.reconstruct({ ...defaultsFor('rpie'), iterations: 3, batchSize: 8 });
+    expect(summary.iterationsDone).toBe(3);
+    expect(summary.stopped).toBe(false);
+  });
 });

@@ -63,17 +63,19 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       if (!resolution) throw new Error('The compute backend is not initialised; call initialize() first.');
       if (!dataset) throw new Error('No dataset is loaded; load one before reconstructing.');
       if (running) throw new Error('A reconstruction is already running.');
+      // Built before the previous solver is disposed, so invalid settings keep the last result.
+      const next = new PieSolver(dataset, options);
+      solver?.dispose();
+      solver = next;
       running = true;
       stopRequested = false;
-      solver?.dispose();
-      solver = null;
       const fourierErrors: number[] = [];
       const started = now();
       try {
-        solver = new PieSolver(dataset, options);
         let lastSnapshot = -Infinity;
         while (solver.iterationsDone < options.iterations && !stopRequested) {
-          const { fourierError } = await solver.iterate();
+          const { fourierError, completed } = await solver.iterate(() => stopRequested);
+          if (!completed) break;
           fourierErrors.push(fourierError);
           const finished = solver.iterationsDone === options.iterations;
           const progress: ReconstructionProgress = {
@@ -88,7 +90,8 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
           }
           dependencies.onProgress(progress);
         }
-        if (stopRequested) {
+        const stopped = solver.iterationsDone < options.iterations;
+        if (stopped) {
           dependencies.onProgress({
             iterationsDone: solver.iterationsDone,
             iterations: options.iterations,
@@ -99,7 +102,7 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
         }
         return {
           iterationsDone: solver.iterationsDone,
-          stopped: stopRequested,
+          stopped,
           fourierErrors,
           elapsed_ms: now() - started,
           backend: tf.getBackend(),

@@ -65,10 +65,17 @@ function shuffle(values: number[], random: () => number): number[] {
 }
 
 export interface PieIterationResult {
-  /** 0-based index of the iteration just finished. */
+  /** 0-based index of the iteration just run. */
   iteration: number;
-  /** Fourier error of the iteration, as defined in this module's header. */
+  /** Fourier error of the iteration, as defined in this module's header; NaN when cancelled. */
   fourierError: number;
+  /** False when the iteration was cancelled part way; the batches already run stay applied. */
+  completed: boolean;
+}
+
+/** Lets the event loop run, so that a stop request can arrive between two batches. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
@@ -145,8 +152,11 @@ export class PieSolver {
     return this.completedIterations;
   }
 
-  /** Runs one pass over all positions and returns its Fourier error. */
-  async iterate(): Promise<PieIterationResult> {
+  /**
+   * Runs one pass over all positions and returns its Fourier error. When `isCancelled` is given,
+   * it is checked before each batch, and a cancelled pass returns early without counting as done.
+   */
+  async iterate(isCancelled?: () => boolean): Promise<PieIterationResult> {
     const iteration = this.completedIterations;
     const updateProbe = this.options.refineProbe && iteration >= this.options.probeUpdateStart;
     const order = shuffle(
@@ -155,6 +165,13 @@ export class PieSolver {
     );
     let residual = tf.scalar(0);
     for (const index of order) {
+      if (isCancelled) {
+        await yieldToEventLoop();
+        if (isCancelled()) {
+          residual.dispose();
+          return { iteration, fourierError: Number.NaN, completed: false };
+        }
+      }
       const batchResidual = this.updateBatch(this.batches[index], updateProbe);
       const total = tf.add(residual, batchResidual) as tf.Scalar;
       residual.dispose();
@@ -164,7 +181,7 @@ export class PieSolver {
     const [sumOfSquares] = await residual.data();
     residual.dispose();
     this.completedIterations += 1;
-    return { iteration, fourierError: Math.sqrt(sumOfSquares / this.totalCounts) };
+    return { iteration, fourierError: Math.sqrt(sumOfSquares / this.totalCounts), completed: true };
   }
 
   /** Updates object (and probe) from one batch; returns Σ(|Ψ| − √I)² of the batch. */

@@ -6,6 +6,8 @@ import { validateScanDataset } from '../../data/validate';
 
 interface Props {
   disabled: boolean;
+  /** Called with true when a file starts being read and false when reading ends. */
+  onLoadingChange(loading: boolean): void;
   onLoaded(dataset: ScanDataset, warnings: string[]): void;
 }
 
@@ -14,11 +16,12 @@ interface Props {
  * The file is read in the page and never uploaded. A file that fails to parse or validate leaves
  * the current dataset in place and shows why.
  */
-export function ScanFilePicker({ disabled, onLoaded }: Props) {
+export function ScanFilePicker({ disabled, onLoadingChange, onLoaded }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
 
   const open = async (file: File) => {
     setProblem(null);
+    onLoadingChange(true);
     try {
       const dataset = readSiemensStarNpz(await file.arrayBuffer(), file.name);
       const report = validateScanDataset(dataset);
@@ -32,6 +35,8 @@ export function ScanFilePicker({ disabled, onLoaded }: Props) {
       onLoaded(dataset, report.warnings.map((issue) => issue.message));
     } catch (error) {
       setProblem(`${(error as Error).message} The previous scan is still loaded.`);
+    } finally {
+      onLoadingChange(false);
     }
   };
 
