@@ -10,6 +10,7 @@ import { readNpz } from './npz';
 import {
   bundledSiemensStarUrl,
   loadBundledSiemensStar,
+  localFileProvenance,
   readSiemensStarNpz,
   SIEMENS_STAR_PROVENANCE,
   siemensStarToScanDataset,
@@ -45,7 +46,7 @@ function countBitDifferences(a: Float32Array, b: Float32Array): number {
 }
 
 describe('bundled Siemens-star scan', () => {
-  const dataset = readSiemensStarNpz(new Uint8Array(readFileSync(BUNDLED_PATH)), 'siemens-star.npz');
+  const dataset = readSiemensStarNpz(new Uint8Array(readFileSync(BUNDLED_PATH)), 'siemens-star.npz', SIEMENS_STAR_PROVENANCE);
 
   it('has 516 patterns of 128×128', () => {
     expect(dataset.patternCount).toBe(516);
@@ -116,6 +117,12 @@ describe('loadBundledSiemensStar', () => {
     expect(dataset.patternCount).toBe(516);
   });
 
+  it('labels the scan with the tike source', async () => {
+    const fakeFetch = (async () => new Response(readFileSync(BUNDLED_PATH))) as unknown as typeof fetch;
+    const dataset = await loadBundledSiemensStar(fakeFetch);
+    expect(dataset.provenance).toBe(SIEMENS_STAR_PROVENANCE);
+  });
+
   it('reports a failed download with the URL and status', async () => {
     const fakeFetch = (async () => new Response('missing', { status: 404, statusText: 'Not Found' })) as unknown as typeof fetch;
     await expect(loadBundledSiemensStar(fakeFetch)).rejects.toThrow(/data\/siemens-star\.npz returned HTTP 404 Not Found/);
@@ -124,6 +131,26 @@ describe('loadBundledSiemensStar', () => {
   it('builds the URL under a base path', () => {
     expect(bundledSiemensStarUrl('/app')).toBe('/app/data/siemens-star.npz');
     expect(bundledSiemensStarUrl('/')).toBe('/data/siemens-star.npz');
+  });
+});
+
+describe('readSiemensStarNpz provenance', () => {
+  const bundledBytes = new Uint8Array(readFileSync(BUNDLED_PATH));
+  const userDataset = readSiemensStarNpz(bundledBytes, 'my-scan.npz');
+
+  it('labels a user file as local', () => {
+    expect(userDataset.name).toBe('my-scan.npz');
+    expect(userDataset.provenance).toBe('Opened from my-scan.npz on this machine. The file was not uploaded.');
+  });
+
+  it('does not claim the tike source for a user file', () => {
+    expect(userDataset.provenance).not.toContain('tike');
+    expect(userDataset.provenance).not.toContain('UChicago Argonne');
+  });
+
+  it('uses an explicit provenance', () => {
+    const dataset = readSiemensStarNpz(bundledBytes, 'scan.npz', 'Beamtime 42, sample B');
+    expect(dataset.provenance).toBe('Beamtime 42, sample B');
   });
 });
 
@@ -157,6 +184,18 @@ describe('siemensStarToScanDataset shape checks', () => {
     expect(Array.from(dataset.positionY_px)).toEqual([10, 11, 12]);
     expect(Array.from(dataset.positionX_px)).toEqual([20, 21, 22]);
     expect(dataset.intensities[8]).toBe(1);
+  });
+
+  it('defaults to local-file provenance', () => {
+    const dataset = siemensStarToScanDataset(validArrays(), 'scan.npz');
+    expect(dataset.provenance).toBe(localFileProvenance('scan.npz'));
+    expect(dataset.provenance).toContain('scan.npz');
+    expect(dataset.provenance).not.toBe(SIEMENS_STAR_PROVENANCE);
+  });
+
+  it('passes an explicit provenance through', () => {
+    const dataset = siemensStarToScanDataset(validArrays(), 'scan.npz', SIEMENS_STAR_PROVENANCE);
+    expect(dataset.provenance).toBe(SIEMENS_STAR_PROVENANCE);
   });
 
   it('rejects non-square patterns', () => {

@@ -20,6 +20,11 @@ export const SIEMENS_STAR_PROVENANCE =
   'with the counts stored as uint16 instead of float32. Copyright 2018 UChicago Argonne, LLC, ' +
   'BSD-style licence: see data/LICENSE-tike.txt.';
 
+/** Returns the provenance of a scan the user opened from a local file, which stays in the browser. */
+export function localFileProvenance(fileName: string): string {
+  return `Opened from ${fileName} on this machine. The file was not uploaded.`;
+}
+
 /** Returns the URL of the bundled scan under the app's base path, such as /data/siemens-star.npz. */
 export function bundledSiemensStarUrl(baseUrl: string = import.meta.env.BASE_URL): string {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
@@ -36,20 +41,31 @@ export async function loadBundledSiemensStar(fetchFile: typeof fetch = fetch): P
         'Check that public/data/siemens-star.npz is deployed with the app.',
     );
   }
-  return readSiemensStarNpz(await response.arrayBuffer(), SIEMENS_STAR_FILE_NAME);
+  return readSiemensStarNpz(await response.arrayBuffer(), SIEMENS_STAR_FILE_NAME, SIEMENS_STAR_PROVENANCE);
 }
 
-/** Reads an .npz in tike's layout and converts it to a ScanDataset. */
-export function readSiemensStarNpz(source: ArrayBuffer | Uint8Array, fileName: string): ScanDataset {
-  return siemensStarToScanDataset(readNpz(source, fileName), fileName);
+/**
+ * Reads an .npz in tike's layout and converts it to a ScanDataset. The provenance defaults to
+ * that of a local file, so only the bundled loader labels a dataset with the tike source.
+ */
+export function readSiemensStarNpz(
+  source: ArrayBuffer | Uint8Array,
+  fileName: string,
+  provenance: string = localFileProvenance(fileName),
+): ScanDataset {
+  return siemensStarToScanDataset(readNpz(source, fileName), fileName, provenance);
 }
 
 /**
  * Converts the `data`, `scan` and `probe` arrays of a scan in tike's layout to a ScanDataset.
  * Throws DataFormatError, with the expected and received shapes, when an array is missing or
- * does not fit that layout.
+ * does not fit that layout. The provenance defaults to that of a local file.
  */
-export function siemensStarToScanDataset(arrays: Map<string, NpyArray>, fileName: string): ScanDataset {
+export function siemensStarToScanDataset(
+  arrays: Map<string, NpyArray>,
+  fileName: string,
+  provenance: string = localFileProvenance(fileName),
+): ScanDataset {
   const data = requireArray(arrays, 'data', fileName);
   const scan = requireArray(arrays, 'scan', fileName);
   const probe = requireArray(arrays, 'probe', fileName);
@@ -103,7 +119,7 @@ export function siemensStarToScanDataset(arrays: Map<string, NpyArray>, fileName
     positionX_px,
     positionY_px,
     probe: toFloat32Array(probe),
-    provenance: SIEMENS_STAR_PROVENANCE,
+    provenance,
   };
 }
 
