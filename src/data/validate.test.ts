@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { computeScanGeometry } from '../solvers/pie/geometry';
 import type { ScanDataset } from './dataset';
 import { validateScanDataset } from './validate';
 
@@ -114,5 +115,113 @@ describe('validateScanDataset', () => {
     expect(errors.map((issue) => issue.field)).toEqual(['positionY_px', 'probe']);
     expect(errors[0].message).toContain('at position 2');
     expect(errors[1].message).toContain('row 1, column 0, imaginary part (flat index 9)');
+  });
+
+  it('rejects an all-zero probe', () => {
+    const { errors } = validateScanDataset(makeDataset({ probe: new Float32Array(32) }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ severity: 'error', code: 'zero-probe', field: 'probe' });
+    expect(errors[0].message).toContain('The probe guess is zero everywhere');
+    expect(errors[0].message).toContain('its power Σ|P|² is 0');
+    expect(errors[0].message).toContain('Save the file with a nonzero probe estimate');
+  });
+
+  it('accepts a purely imaginary probe', () => {
+    const probe = new Float32Array(32);
+    probe[5] = 0.5;
+    expect(validateScanDataset(makeDataset({ probe })).errors).toEqual([]);
+  });
+
+  it('reports a NaN probe only once', () => {
+    const probe = new Float32Array(32);
+    probe[3] = Number.NaN;
+    const { errors } = validateScanDataset(makeDataset({ probe }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'non-finite', field: 'probe' });
+  });
+
+  it('rejects data with no counts', () => {
+    const report = validateScanDataset(makeDataset({ intensities: new Float32Array(48) }));
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatchObject({ severity: 'error', code: 'no-counts', field: 'intensities', count: 3 });
+    expect(report.errors[0].message).toContain('All 3 patterns are zero everywhere');
+    expect(report.errors[0].message).toContain('the total count is 0');
+    expect(report.errors[0].message).toContain('Check that the file contains the measured counts');
+  });
+
+  it('still warns per empty pattern', () => {
+    const { warnings } = validateScanDataset(makeDataset({ intensities: new Float32Array(48) }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ code: 'empty-pattern', count: 3, firstIndex: 0 });
+    expect(warnings[0].message).toContain('3 patterns are all zero');
+  });
+
+  it('accepts data with one non-empty pattern', () => {
+    const dataset = makeDataset();
+    dataset.intensities.fill(0, 0, 32);
+    const report = validateScanDataset(dataset);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings[0]).toMatchObject({ code: 'empty-pattern', count: 2 });
+  });
+
+  it('rejects a scan too wide', () => {
+    // Width = x extent 20000 + pattern size 4 + 4 pixels of padding on each side.
+    const { errors } = validateScanDataset(makeDataset({ positionX_px: new Float32Array([0, 10000, 20000]) }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ severity: 'error', code: 'object-too-large', field: 'positionX_px' });
+    expect(errors[0].message).toContain('span 20000 pixels in x (from 0 to 20000)');
+    expect(errors[0].message).toContain('20012 pixels wide, more than the limit of 8192');
+    expect(errors[0].message).toContain('Check whether they are in metres');
+  });
+
+  it('rejects a scan too high', () => {
+    // Height = y extent 9000 + pattern size 4 + 2 × 4 pixels of padding.
+    const { errors } = validateScanDataset(makeDataset({ positionY_px: new Float32Array([-3000, 2500, 6000]) }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'object-too-large', field: 'positionY_px' });
+    expect(errors[0].message).toContain('span 9000 pixels in y (from -3000 to 6000)');
+    expect(errors[0].message).toContain('9012 pixels high');
+  });
+
+  it('rejects both axes when too large', () => {
+    const { errors } = validateScanDataset(
+      makeDataset({
+        positionX_px: new Float32Array([0, 25000, 50000]),
+        positionY_px: new Float32Array([0, 12500, 25000]),
+      }),
+    );
+    expect(errors.map((issue) => issue.field)).toEqual(['positionX_px', 'positionY_px']);
+    expect(errors[0].message).toContain('50012 pixels wide');
+    expect(errors[1].message).toContain('25012 pixels high');
+  });
+
+  it('accepts an object side of exactly 8192', () => {
+    // 8180 + 4 + 8 = 8192, the largest side allowed.
+    const { errors } = validateScanDataset(makeDataset({ positionX_px: new Float32Array([100, 5000, 8280]) }));
+    expect(errors).toEqual([]);
+  });
+
+  it('uses the solver object width at the limit', () => {
+    const positionX_px = new Float32Array([100, 5000, 8280]);
+    const geometry = computeScanGeometry(new Float32Array(3), positionX_px, 4);
+    expect(geometry.objectWidth_px).toBe(8192);
+    const wider = computeScanGeometry(new Float32Array(3), new Float32Array([100, 5000, 8281]), 4);
+    expect(wider.objectWidth_px).toBe(8193);
+  });
+
+  it('rejects an object side of 8193', () => {
+    const { errors } = validateScanDataset(makeDataset({ positionX_px: new Float32Array([100, 5000, 8281]) }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toContain('span 8181 pixels in x (from 100 to 8281)');
+    expect(errors[0].message).toContain('8193 pixels wide');
+  });
+
+  it('shows fractional extents to 6 digits', () => {
+    // In float32 the ends are 0.100000001… and 12345.599609375, so the extent is 12345.4996…
+    // It prints as 12345.5 but rounds to 12345 pixels: 12345 + 4 + 8 = 12357.
+    const { errors } = validateScanDataset(makeDataset({ positionX_px: new Float32Array([0.1, 5000, 12345.6]) }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toContain('span 12345.5 pixels in x (from 0.1 to 12345.6)');
+    expect(errors[0].message).toContain('12357 pixels wide');
   });
 });

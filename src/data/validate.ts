@@ -14,7 +14,10 @@ export type ValidationCode =
   | 'non-finite'
   | 'negative-count'
   | 'non-integer-count'
-  | 'empty-pattern';
+  | 'empty-pattern'
+  | 'no-counts'
+  | 'zero-probe'
+  | 'object-too-large';
 
 export type ValidatedField = 'patternCount' | 'patternSize' | 'intensities' | 'positionX_px' | 'positionY_px' | 'probe';
 
@@ -30,6 +33,16 @@ export interface ValidationIssue {
   /** Flat index into `field` of the first value with this problem, or the pattern index for 'empty-pattern'. */
   firstIndex?: number;
 }
+
+/**
+ * Largest object side, in pixels, that a dataset may need. An 8192×8192 complex float32 object
+ * takes 512 MiB, and the solver creates several arrays of that size. A larger scan more likely
+ * has positions in the wrong unit than fits in a browser tab.
+ */
+export const MAX_OBJECT_SIDE_PX = 8192;
+
+/** Padding that computeScanGeometry (src/solvers/pie/geometry.ts) adds on each side of the scan. */
+const OBJECT_PADDING_PX = 4;
 
 export interface ValidationReport {
   errors: ValidationIssue[];
@@ -74,14 +87,16 @@ export function validateScanDataset(dataset: ScanDataset): ValidationReport {
   if (intensitiesFit) {
     checkIntensities(report, dataset.intensities, patternSize);
   }
-  if (xFit) {
-    checkFinite(report, 'positionX_px', dataset.positionX_px, (index) => `position ${index}`);
+  if (xFit && checkFinite(report, 'positionX_px', dataset.positionX_px, (index) => `position ${index}`)) {
+    checkObjectSide(report, 'positionX_px', dataset.positionX_px, patternSize);
   }
-  if (yFit) {
-    checkFinite(report, 'positionY_px', dataset.positionY_px, (index) => `position ${index}`);
+  if (yFit && checkFinite(report, 'positionY_px', dataset.positionY_px, (index) => `position ${index}`)) {
+    checkObjectSide(report, 'positionY_px', dataset.positionY_px, patternSize);
   }
   if (dataset.probe !== null && probeFits) {
-    checkFinite(report, 'probe', dataset.probe, (index) => describeProbeIndex(index, patternSize));
+    if (checkFinite(report, 'probe', dataset.probe, (index) => describeProbeIndex(index, patternSize))) {
+      checkProbePower(report, dataset.probe);
+    }
   }
   return report;
 }
@@ -180,6 +195,19 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       { count: nonInteger.count, firstIndex: nonInteger.firstIndex },
     );
   }
+  const patternCount = intensities.length / pixelsPerPattern;
+  if (empty.count === patternCount) {
+    addIssue(
+      report,
+      'error',
+      'no-counts',
+      'intensities',
+      `All ${patternCount} ${plural(patternCount, 'pattern is', 'patterns are')} zero everywhere, so the total count is 0 ` +
+        'and there is no signal to reconstruct from. ' +
+        'Check that the file contains the measured counts and not an empty or fully masked array.',
+      { count: empty.count },
+    );
+  }
   if (empty.count > 0) {
     addIssue(
       report,
@@ -193,12 +221,13 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
   }
 }
 
+/** Adds an error for NaN or infinite values. Returns true when every value is finite. */
 function checkFinite(
   report: ValidationReport,
   field: ValidatedField,
   values: Float32Array,
   describeIndex: (index: number) => string,
-): void {
+): boolean {
   const nonFinite = new Tally();
   for (let index = 0; index < values.length; index++) {
     if (!Number.isFinite(values[index])) nonFinite.add(index, values[index]);
@@ -214,6 +243,72 @@ function checkFinite(
       { count: nonFinite.count, firstIndex: nonFinite.firstIndex },
     );
   }
+  return nonFinite.count === 0;
+}
+
+/**
+ * Rejects a probe guess whose power Σ|P|² is zero, because the solver scales the probe by
+ * sqrt(mean count / Σ|P|²). Call it only after checkFinite passes. Squares of finite float32
+ * values summed in float64 cannot overflow, so a NaN or infinite power needs a non-finite value.
+ */
+function checkProbePower(report: ValidationReport, probe: Float32Array): void {
+  let power = 0;
+  for (let index = 0; index < probe.length; index++) {
+    power += probe[index] * probe[index];
+  }
+  if (power > 0) {
+    return;
+  }
+  addIssue(
+    report,
+    'error',
+    'zero-probe',
+    'probe',
+    `The probe guess is zero everywhere (its power Σ|P|² is ${power}), so the solver cannot scale it to the photon counts. ` +
+      'Save the file with a nonzero probe estimate, such as a disk or Gaussian about the size of the beam.',
+  );
+}
+
+/**
+ * Rejects positions whose extent would make the solver's object array wider or higher than
+ * MAX_OBJECT_SIDE_PX. As in computeScanGeometry, the side is the rounded extent plus one
+ * pattern plus the padding on both sides.
+ */
+function checkObjectSide(
+  report: ValidationReport,
+  field: 'positionX_px' | 'positionY_px',
+  positions: Float32Array,
+  patternSize: number,
+): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const position of positions) {
+    min = Math.min(min, position);
+    max = Math.max(max, position);
+  }
+  const extent = max - min;
+  const side = Math.round(extent) + patternSize + 2 * OBJECT_PADDING_PX;
+  if (side <= MAX_OBJECT_SIDE_PX) {
+    return;
+  }
+
+  const axis = field === 'positionX_px' ? 'x' : 'y';
+  const dimension = field === 'positionX_px' ? 'wide' : 'high';
+  addIssue(
+    report,
+    'error',
+    'object-too-large',
+    field,
+    `The scan positions span ${formatNumber(extent)} pixels in ${axis} (from ${formatNumber(min)} to ${formatNumber(max)}), ` +
+      `so the object array would be ${side} pixels ${dimension}, more than the limit of ${MAX_OBJECT_SIDE_PX}. ` +
+      'Positions must be in object pixels. Check whether they are in metres or another length unit, ' +
+      'and if so divide them by the object pixel size before loading.',
+  );
+}
+
+/** Formats a float32 value with at most 6 significant digits, without trailing zeros. */
+function formatNumber(value: number): string {
+  return String(Number(value.toPrecision(6)));
 }
 
 function describePixelIndex(index: number, patternSize: number): string {
