@@ -40,27 +40,45 @@ export function defaultsFor(method: PieMethod): PieOptions {
   return method === 'epie' ? { ...defaultPieOptions, method, alpha: 1, beta: 1 } : { ...defaultPieOptions };
 }
 
-/** Returns a list of problems with `options`, each naming the setting, the rule and the value. */
+const METHOD_LABELS: Record<PieMethod, string> = { rpie: 'rPIE', epie: 'ePIE' };
+
+/** Formats a received value for a message. NaN, the value of an emptied number field, reads as "no number (NaN)". */
+function describeReceived(value: number): string {
+  return Number.isNaN(value) ? 'no number (NaN)' : String(value);
+}
+
+/**
+ * Returns a list of problems with `options`, each naming the setting, the rule and the value.
+ * Settings are named by their labels in the Reconstruction panel (α, β, Iterations, Positions per
+ * batch, rPIE/ePIE), because the panel shows these messages as they are.
+ */
 export function validatePieOptions(options: PieOptions): string[] {
   const problems: string[] = [];
-  if (options.method !== 'rpie' && options.method !== 'epie') {
-    problems.push(`method must be "rpie" or "epie", received "${String(options.method)}".`);
+  const methodKnown = options.method === 'rpie' || options.method === 'epie';
+  if (!methodKnown) {
+    problems.push(`Method must be rPIE or ePIE, received "${String(options.method)}".`);
   }
   if (!Number.isInteger(options.iterations) || options.iterations < 1 || options.iterations > 100_000) {
-    problems.push(`iterations must be a whole number from 1 to 100000, received ${options.iterations}.`);
+    problems.push(`Iterations must be a whole number from 1 to 100000, received ${describeReceived(options.iterations)}.`);
   }
-  for (const key of ['alpha', 'beta'] as const) {
+  for (const [key, label] of [
+    ['alpha', 'α'],
+    ['beta', 'β'],
+  ] as const) {
     const value = options[key];
     const upper = options.method === 'epie' ? 2 : 1;
+    const method = methodKnown ? METHOD_LABELS[options.method] : 'rPIE';
     if (!Number.isFinite(value) || value <= 0 || value > upper) {
-      problems.push(`${key} must lie in (0, ${upper}] for ${options.method}, received ${value}.`);
+      problems.push(`${label} must lie in (0, ${upper}] for ${method}, received ${describeReceived(value)}.`);
     }
   }
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
-    problems.push(`batchSize must be a whole number of at least 1, received ${options.batchSize}.`);
+    problems.push(`Positions per batch must be a whole number of at least 1, received ${describeReceived(options.batchSize)}.`);
   }
   if (!Number.isInteger(options.probeUpdateStart) || options.probeUpdateStart < 0) {
-    problems.push(`probeUpdateStart must be a whole number of at least 0, received ${options.probeUpdateStart}.`);
+    problems.push(
+      `probeUpdateStart must be a whole number of at least 0, received ${describeReceived(options.probeUpdateStart)}.`,
+    );
   }
   return problems;
 }

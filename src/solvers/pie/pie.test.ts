@@ -84,6 +84,6 @@ describe('PieSolver on a simulated Siemens star', () => {
   });
 
   it('rejects invalid settings with the setting named', () => {
-    expect(() => new PieSolver(scan.dataset, { ...defaultsFor('rpie'), alpha: 0 })).toThrow(/alpha must lie in/);
+    expect(() => new PieSolver(scan.dataset, { ...defaultsFor('rpie'), alpha: 0 })).toThrow(/α must lie in/);
   });
 });

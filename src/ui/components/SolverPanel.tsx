@@ -6,11 +6,26 @@ interface Props {
   onChange(options: PieOptions): void;
 }
 
+type NumberKey = 'iterations' | 'alpha' | 'beta' | 'batchSize';
+
+/**
+ * Converts a number field's text to a setting. An empty field becomes NaN rather than
+ * `Number('')`, which is 0, so the field can stay empty while the user types and validation
+ * reports it.
+ */
+function parseField(text: string): number {
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+/** Shows NaN, the value of an emptied field, as an empty field. */
+function showField(value: number): number | '' {
+  return Number.isNaN(value) ? '' : value;
+}
+
 /** Method, iteration count, α, β and probe refinement. */
 export function SolverPanel({ options, disabled, onChange }: Props) {
   const problems = validatePieOptions(options);
-  const number = (key: 'iterations' | 'alpha' | 'beta' | 'batchSize', value: string) =>
-    onChange({ ...options, [key]: Number(value) });
+  const number = (key: NumberKey, text: string) => onChange({ ...options, [key]: parseField(text) });
 
   return (
     <fieldset className="solver-panel" disabled={disabled}>
@@ -21,7 +36,9 @@ export function SolverPanel({ options, disabled, onChange }: Props) {
           value={options.method}
           onChange={(event) => {
             const method = event.target.value as PieMethod;
-            onChange({ ...defaultsFor(method), iterations: options.iterations, refineProbe: options.refineProbe });
+            // α and β mean different things in rPIE and ePIE, so only they take the new defaults.
+            const { alpha, beta } = defaultsFor(method);
+            onChange({ ...options, method, alpha, beta });
           }}
         >
           <option value="rpie">rPIE</option>
@@ -30,19 +47,19 @@ export function SolverPanel({ options, disabled, onChange }: Props) {
       </label>
       <label className="field">
         Iterations
-        <input type="number" min={1} step={1} value={options.iterations} onChange={(e) => number('iterations', e.target.value)} />
+        <input type="number" min={1} step={1} value={showField(options.iterations)} onChange={(e) => number('iterations', e.target.value)} />
       </label>
       <label className="field">
         {options.method === 'rpie' ? 'α (object regularisation)' : 'α (object step)'}
-        <input type="number" min={0} step={0.05} value={options.alpha} onChange={(e) => number('alpha', e.target.value)} />
+        <input type="number" min={0} step={0.05} value={showField(options.alpha)} onChange={(e) => number('alpha', e.target.value)} />
       </label>
       <label className="field">
         {options.method === 'rpie' ? 'β (probe regularisation)' : 'β (probe step)'}
-        <input type="number" min={0} step={0.05} value={options.beta} onChange={(e) => number('beta', e.target.value)} />
+        <input type="number" min={0} step={0.05} value={showField(options.beta)} onChange={(e) => number('beta', e.target.value)} />
       </label>
       <label className="field">
         Positions per batch
-        <input type="number" min={1} step={1} value={options.batchSize} onChange={(e) => number('batchSize', e.target.value)} />
+        <input type="number" min={1} step={1} value={showField(options.batchSize)} onChange={(e) => number('batchSize', e.target.value)} />
       </label>
       <label className="checkbox">
         <input
