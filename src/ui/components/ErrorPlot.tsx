@@ -18,10 +18,10 @@ export function ErrorPlot({ errors, width_px = 340, height_px = 200 }: Props) {
   const logSpan = Math.max(logHigh - logLow, 0.25);
   const xScale = (index: number) => left + (errors.length > 1 ? (index / (errors.length - 1)) * plotWidth : 0);
   const yScale = (value: number) => top + ((logHigh - Math.log10(value)) / logSpan) * plotHeight;
-  const points = errors
-    .map((value, index) => (value > 0 && Number.isFinite(value) ? `${xScale(index)},${yScale(value)}` : null))
-    .filter(Boolean)
-    .join(' ');
+  const points: { x: number; y: number }[] = [];
+  errors.forEach((value, index) => {
+    if (value > 0 && Number.isFinite(value)) points.push({ x: xScale(index), y: yScale(value) });
+  });
   const ticks = [logLow, (logLow + logHigh) / 2, logHigh];
 
   return (
@@ -50,7 +50,17 @@ export function ErrorPlot({ errors, width_px = 340, height_px = 200 }: Props) {
             </text>
           </g>
         ))}
-        <polyline points={points} fill="none" stroke="#c0392b" strokeWidth="1.5" />
+        {points.length > 1 ? (
+          <polyline
+            points={points.map(({ x, y }) => `${x},${y}`).join(' ')}
+            fill="none"
+            stroke="#c0392b"
+            strokeWidth="1.5"
+          />
+        ) : (
+          // A polyline of one point draws nothing, so a lone point gets a marker.
+          points.map(({ x, y }) => <circle key={`${x},${y}`} cx={x} cy={y} r={3} fill="#c0392b" />)
+        )}
         <text x={left + plotWidth / 2} y={height_px - 6} textAnchor="middle" fontSize="11">
           iteration {errors.length ? `1 … ${errors.length}` : ''}
         </text>

@@ -5,10 +5,22 @@ interface Props {
   running: boolean;
 }
 
+/**
+ * Formats a duration as "4.2 s", "42 s" or "2 min 5 s". The value is rounded before it is split,
+ * so 59.6 s reads "1 min 0 s" and 119.6 s reads "2 min 0 s".
+ */
 function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  const tenths = Math.round(seconds * 10) / 10;
+  if (tenths < 10) return `${tenths.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole} s`;
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}
+
+/** Formats an iteration count with the noun in the right number: "1 iteration", "2 iterations". */
+export function formatIterations(count: number): string {
+  return `${count} ${count === 1 ? 'iteration' : 'iterations'}`;
 }
 
 /** Iteration k of n, elapsed time and an estimate of the time left. */
