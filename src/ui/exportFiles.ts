@@ -6,6 +6,7 @@
 import type { ScanDataset } from '../data/dataset';
 import { createNpyArray, writeNpy } from '../data/npy';
 import { writeNpz } from '../data/npz';
+import { composePhaseFigure } from '../view/phaseFigure';
 import type { ReconstructionSnapshot } from '../worker/protocol';
 
 /** Encodes the object as a complex64 .npy of shape (height, width). */
@@ -32,6 +33,30 @@ export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: Sca
     ycoords: createNpyArray('float64', [dataset.patternCount], ycoords),
     fourier_error: createNpyArray('float64', [fourierErrors.length], Float64Array.from(fourierErrors)),
   });
+}
+
+/**
+ * Encodes the object phase as PNG at one image pixel per object pixel, with the phase view's colour
+ * map and range and a colour bar labelled in rad below it.
+ */
+export async function phasePng(snapshot: ReconstructionSnapshot): Promise<Blob> {
+  const figure = composePhaseFigure(snapshot);
+  const canvas = new OffscreenCanvas(figure.width, figure.height);
+  const context = canvas.getContext('2d');
+  if (!context) {
+    throw new Error(
+      `Failed to get a 2D context for a ${figure.width}×${figure.height} OffscreenCanvas to draw the phase PNG. ` +
+        'The image may exceed the canvas size limit of this browser.',
+    );
+  }
+  context.putImageData(new ImageData(figure.rgba, figure.width, figure.height), 0, 0);
+  context.fillStyle = '#000';
+  for (const label of figure.labels) {
+    context.font = `${label.fontSize_px}px system-ui, sans-serif`;
+    context.textAlign = label.align;
+    context.fillText(label.text, label.x, label.y);
+  }
+  return canvas.convertToBlob({ type: 'image/png' });
 }
 
 /** Starts a download of `bytes` under `fileName`, entirely in the page. */

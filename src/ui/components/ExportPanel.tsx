@@ -1,6 +1,8 @@
+import { useState } from 'react';
+
 import type { ScanDataset } from '../../data/dataset';
 import type { ReconstructionSnapshot } from '../../worker/protocol';
-import { objectNpy, reconstructionNpz, saveBytes } from '../exportFiles';
+import { objectNpy, phasePng, reconstructionNpz, saveBytes } from '../exportFiles';
 
 interface Props {
   snapshot: ReconstructionSnapshot;
@@ -12,12 +14,21 @@ function baseName(dataset: ScanDataset): string {
   return dataset.name.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '-') || 'reconstruction';
 }
 
-/** Saves the current estimate; the phase PNG is the rendered phase view with its scale bar. */
+/**
+ * Saves the current estimate. The phase PNG is drawn at the object's full resolution with the
+ * phase view's colours and a colour bar, not copied from the on-screen thumbnail.
+ */
 export function ExportPanel({ snapshot, dataset, fourierErrors }: Props) {
   const name = baseName(dataset);
+  const [pngError, setPngError] = useState<string | null>(null);
   const savePhasePng = () => {
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="object-phase"] canvas[role="img"]');
-    canvas?.toBlob((blob) => blob && saveBytes(blob, `${name}-phase.png`), 'image/png');
+    setPngError(null);
+    phasePng(snapshot)
+      .then((blob) => saveBytes(blob, `${name}-phase.png`))
+      .catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        setPngError(`Saving the phase PNG failed: ${reason}`);
+      });
   };
   return (
     <section className="export-panel" aria-label="Save the result">
@@ -31,6 +42,11 @@ export function ExportPanel({ snapshot, dataset, fourierErrors }: Props) {
       <button type="button" onClick={savePhasePng}>
         Phase image (.png)
       </button>
+      {pngError && (
+        <p className="banner banner-error" role="alert">
+          {pngError}
+        </p>
+      )}
     </section>
   );
 }
