@@ -140,7 +140,9 @@ describe('resolveBackend with auto', () => {
       expect(banner).toContain(resolution.attempts[0].reason);
       expect(banner).toContain('slower');
       expect(banner).toContain('Chrome or Edge');
-      expect(banner).toContain('?backend=');
+      expect(banner).toContain('Compute backend list');
+      expect(banner).toContain('?backend=NAME');
+      expect(banner).not.toContain('?backend=webgpu');
     });
   }
 
@@ -377,7 +379,7 @@ describe('parseRequestedBackend', () => {
   it('rejects unknown names listing valid ones', () => {
     expect(() => parseRequestedBackend('cuda')).toThrow('Invalid backend "cuda"');
     expect(() => parseRequestedBackend('cuda')).toThrow('auto, webgpu, webgl, cpu');
-    expect(() => parseRequestedBackend('web gpu')).toThrow('Continuing with auto');
+    expect(() => parseRequestedBackend('web gpu')).toThrow('continues with auto');
   });
 });
 

@@ -122,16 +122,16 @@ function unavailableMessage(requested: RequestedBackend, attempts: BackendAttemp
 
 /**
  * Parses the `?backend=` query value, ignoring case and surrounding spaces. A missing or empty
- * value means `auto`. Any other value throws an Error that lists the valid names, and
- * the caller is expected to show that message and continue with `auto`.
+ * value means `auto`. Any other value throws an Error whose one-sentence message lists the valid
+ * names and states that the page continues with `auto`, so the caller must show it and then use `auto`.
  */
 export function parseRequestedBackend(value: string | null): RequestedBackend {
   const normalized = (value ?? '').trim().toLowerCase();
   if (normalized === '' || normalized === 'auto') return 'auto';
   if ((BACKEND_NAMES as readonly string[]).includes(normalized)) return normalized as BackendName;
   throw new Error(
-    `Invalid backend "${value}" in ?backend=. Valid names are auto, ${BACKEND_NAMES.join(', ')}. ` +
-      'Continuing with auto.',
+    `Invalid backend "${value}" in ?backend= (valid names are auto, ${BACKEND_NAMES.join(', ')}), ` +
+      'so the page continues with auto.',
   );
 }
 
@@ -325,10 +325,12 @@ export function describeResolution(resolution: BackendResolution): { headline: s
   const slowdown = onCpu
     ? 'Reconstruction will be much slower than on a GPU.'
     : 'Reconstruction will be slower than on WebGPU.';
+  // auto has already tried WebGPU, so the advice names no backend to try. A different browser is
+  // what brings WebGPU back, and the Compute backend list is where another backend is chosen.
   const banner =
     `${cause} ${resolution.fallbackReason} ` +
     `${slowdown} For full speed, open this page in a WebGPU-capable browser with hardware acceleration ` +
-    'turned on, such as current Chrome or Edge, or choose a backend explicitly with ?backend=webgpu, ' +
-    '?backend=webgl or ?backend=cpu.';
+    'turned on, such as current Chrome or Edge. To run on another backend, pick it in the Compute backend ' +
+    'list or add ?backend=NAME to the address.';
   return { headline, banner };
 }
