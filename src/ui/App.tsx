@@ -9,7 +9,7 @@ import { DatasetPanel } from './components/DatasetPanel';
 import { ErrorPlot } from './components/ErrorPlot';
 import { ExportPanel } from './components/ExportPanel';
 import { PolicyBanner } from './components/PolicyBanner';
-import { ProgressPanel } from './components/ProgressPanel';
+import { formatIterations, ProgressPanel } from './components/ProgressPanel';
 import { ResultsPanel } from './components/ResultsPanel';
 import { ScanFilePicker } from './components/ScanFilePicker';
 import { SolverPanel } from './components/SolverPanel';
@@ -139,7 +139,7 @@ export function App() {
         )}
         {session.summary && (
           <p data-testid="run-summary" data-state={session.runState}>
-            {session.summary.stopped ? 'Stopped' : 'Finished'} after {session.summary.iterationsDone} iterations in{' '}
+            {session.summary.stopped ? 'Stopped' : 'Finished'} after {formatIterations(session.summary.iterationsDone)} in{' '}
             {(session.summary.elapsed_ms / 1000).toFixed(1)} s on {session.summary.backend}.
           </p>
         )}

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 
 import { toFieldImages } from '../../view/fieldImages';
+import { coverageMask } from '../../view/phaseFigure';
 import type { ReconstructionSnapshot } from '../../worker/protocol';
 import { FieldView } from './FieldView';
 
@@ -14,10 +15,7 @@ interface Props {
  */
 export function ResultsPanel({ snapshot }: Props) {
   const { object, probe, mask } = useMemo(() => {
-    let maxCoverage = 0;
-    for (const value of snapshot.coverage) maxCoverage = Math.max(maxCoverage, value);
-    const mask = new Float32Array(snapshot.coverage.length);
-    for (let i = 0; i < mask.length; i += 1) mask[i] = snapshot.coverage[i] > 0.05 * maxCoverage ? 1 : 0;
+    const mask = coverageMask(snapshot.coverage);
     return {
       object: toFieldImages(snapshot.object, snapshot.objectWidth, snapshot.objectHeight, snapshot.coverage),
       probe: toFieldImages(snapshot.probe, snapshot.probeSize, snapshot.probeSize),
