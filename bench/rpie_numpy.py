@@ -33,7 +33,7 @@ def imul(a, b):
 
 
 def seeded_random(seed):
-    """Mulberry32, bit for bit as in pie.ts, so one seed gives the browser's shuffles."""
+    """Mulberry32, bit for bit as in src/util/random.ts, so one seed gives the browser's shuffles."""
     state = seed & MASK32
 
     def draw():
@@ -49,7 +49,7 @@ def seeded_random(seed):
 
 
 def shuffle(values, random):
-    """Fisher-Yates from the end, with the same draws as pie.ts."""
+    """Fisher-Yates from the end, with the same draws as src/util/random.ts."""
     result = list(values)
     for i in range(len(result) - 1, 0, -1):
         j = int(random() * (i + 1))

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { complexMultiply, extractPatches, fft2 } from '../engine/ops';
+import { seededRandom } from '../util/random';
 import type { ScanDataset } from './dataset';
 
 export interface SimulationOptions {
@@ -45,17 +46,6 @@ export interface SimulatedScan {
   objectWidth: number;
   /** True probe [N, N, 2] on the photon scale of the data. */
   probe: Float32Array;
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(random: () => number): number {

@@ -32,6 +32,7 @@ import {
   overlapSum,
   regularizedUpdate,
 } from '../../engine/ops';
+import { seededRandom, shuffle } from '../../util/random';
 import { computeScanGeometry, type ScanGeometry } from './geometry';
 import { validatePieOptions, type PieOptions } from './options';
 import { defaultProbe, scaleProbeToPhotons } from './probeScale';
@@ -41,27 +42,6 @@ interface PositionBatch {
   amplitudes: tf.Tensor3D;
   /** (row, col) of each window in the object array, int32 [b, 2]. */
   positions: tf.Tensor2D;
-}
-
-/** Mulberry32: a small seeded generator, so the position order is reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle(values: number[], random: () => number): number[] {
-  const result = values.slice();
-  for (let i = result.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [result[i], result[j]] = [result[j], result[i]];
-  }
-  return result;
 }
 
 export interface PieIterationResult {
