@@ -1,15 +1,22 @@
-// Times one rPIE iteration on the bundled Siemens-star scan per TensorFlow.js backend in headless
-// Chromium and in plain NumPy, prints a table and writes bench/results/latest.json.
-// `npm run bench` builds dist/ first, and this script only serves it.
+// Times one rPIE iteration on the bundled Siemens-star scan, and batched forward 2-D FFTs, per
+// TensorFlow.js backend in headless Chromium and in plain NumPy. Prints an rPIE table and an FFT2
+// table and writes bench/results/latest.json. `npm run bench` builds dist/ first, and this script
+// only serves it.
 //
 // Options (flag or environment variable):
+//   --only PART      BENCH_ONLY         run only `pie` or only `fft` (default both)
 //   --iterations N   BENCH_ITERATIONS   timed iterations per backend (default 5)
 //   --warmup N       BENCH_WARMUP       untimed iterations first (default 1)
 //   --backends LIST  BENCH_BACKENDS     comma-separated subset of webgpu,webgl,cpu (default all)
 //   --batch-size N   BENCH_BATCH_SIZE   scan positions per batch (default: the rPIE default, 32)
 //   --profile-peak   BENCH_PROFILE_PEAK=1  add one untimed iteration under tf.profile so the peak
 //                                        tensor memory includes intermediates (slow on WebGPU)
-//   PYTHON                               interpreter for bench/rpie_numpy.py (default python3)
+//   --fft-repeats N  BENCH_FFT_REPEATS  timed runs of each FFT path per case (default 5)
+//   --fft-warmup N   BENCH_FFT_WARMUP   untimed runs of each FFT path per case first (default 1)
+//   --cpu-builtin-max-size N  BENCH_CPU_BUILTIN_MAX_SIZE  largest N at which the tfjs built-in
+//                                        FFT path is timed on the cpu backend (default 128)
+//   PYTHON                               interpreter for bench/rpie_numpy.py and
+//                                        bench/fft_numpy.py (default python3)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +30,16 @@ const benchDir = import.meta.dirname;
 /** Chromium mode of the e2e harness in which each backend is tried. */
 const backendModes = { webgpu: 'webgpu', webgl: 'fallback', cpu: 'fallback' };
 
+/** Benchmark parts that --only can select. */
+const parts = ['pie', 'fft'];
+
+/** FFT2 cases: a batch of `batch` complex fields of `size`×`size`, transformed in one call. */
+const fftCases = [
+  { batch: 64, size: 64 },
+  { batch: 16, size: 128 },
+  { batch: 16, size: 256 },
+];
+
 function readSettings() {
   const { values } = parseArgs({
     options: {
@@ -31,6 +48,10 @@ function readSettings() {
       backends: { type: 'string', default: process.env.BENCH_BACKENDS ?? Object.keys(backendModes).join(',') },
       'batch-size': { type: 'string', default: process.env.BENCH_BATCH_SIZE ?? '32' },
       'profile-peak': { type: 'boolean', default: process.env.BENCH_PROFILE_PEAK === '1' },
+      only: { type: 'string', default: process.env.BENCH_ONLY ?? '' },
+      'fft-repeats': { type: 'string', default: process.env.BENCH_FFT_REPEATS ?? '5' },
+      'fft-warmup': { type: 'string', default: process.env.BENCH_FFT_WARMUP ?? '1' },
+      'cpu-builtin-max-size': { type: 'string', default: process.env.BENCH_CPU_BUILTIN_MAX_SIZE ?? '128' },
     },
   });
   const settings = {
@@ -39,7 +60,26 @@ function readSettings() {
     batchSize: Number(values['batch-size']),
     profilePeak: values['profile-peak'],
     backends: values.backends.split(',').map((name) => name.trim()).filter(Boolean),
+    parts: values.only === '' ? parts : [values.only],
+    fftRepeats: Number(values['fft-repeats']),
+    fftWarmup: Number(values['fft-warmup']),
+    cpuBuiltinMaxSize: Number(values['cpu-builtin-max-size']),
   };
+
+  if (!parts.includes(values.only) && values.only !== '') {
+    throw new Error(`Invalid --only "${values.only}". Choose ${parts.join(' or ')}, or leave it out to run both.`);
+  }
+  if (!Number.isInteger(settings.fftRepeats) || settings.fftRepeats < 1) {
+    throw new Error(`--fft-repeats must be a whole number of at least 1, received "${values['fft-repeats']}".`);
+  }
+  if (!Number.isInteger(settings.fftWarmup) || settings.fftWarmup < 0) {
+    throw new Error(`--fft-warmup must be a whole number of at least 0, received "${values['fft-warmup']}".`);
+  }
+  if (!Number.isInteger(settings.cpuBuiltinMaxSize) || settings.cpuBuiltinMaxSize < 0) {
+    throw new Error(
+      `--cpu-builtin-max-size must be a whole number of at least 0, received "${values['cpu-builtin-max-size']}".`,
+    );
+  }
   if (!Number.isInteger(settings.iterations) || settings.iterations < 1) {
     throw new Error(`--iterations must be a whole number of at least 1, received "${values.iterations}".`);
   }
@@ -62,13 +102,15 @@ function median(values) {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Runs benchPie for one backend in a fresh Chromium. Resolves to { backend, error } on failure instead of rejecting. */
-async function benchBackend(backend, serverUrl, settings) {
-  let browser;
+/**
+ * Opens lab.html in a fresh Chromium in the mode that `backend` needs and echoes the page's
+ * console lines that start with `logPrefix` to stderr. Resolves to { browser, chromiumVersion }.
+ */
+async function openLab(backend, serverUrl, logPrefix) {
+  const browser = await launch(backendModes[backend]);
   try {
-    browser = await launch(backendModes[backend]);
     browser.page.on('console', (message) => {
-      if (message.text().startsWith('benchPie')) console.error(message.text());
+      if (message.text().startsWith(logPrefix)) console.error(message.text());
     });
     await browser.page.goto(`${serverUrl}/lab.html`);
     await browser.page.waitForSelector('body[data-ready="true"]');
@@ -78,6 +120,27 @@ async function benchBackend(backend, serverUrl, settings) {
       const { fullVersionList } = await data.getHighEntropyValues(['fullVersionList']);
       return fullVersionList.find((entry) => entry.brand === 'Chromium')?.version ?? navigator.userAgent;
     });
+    return { browser, chromiumVersion };
+  } catch (error) {
+    const failure = new Error(describeFailure(error, browser));
+    await browser.close().catch(() => {});
+    throw failure;
+  }
+}
+
+/** Formats a failure inside Chromium with the page's last console lines. */
+function describeFailure(error, browser) {
+  const logs = browser?.logs.slice(-5).join('\n') ?? '';
+  return `${error instanceof Error ? error.message : String(error)}${logs ? `\n${logs}` : ''}`;
+}
+
+/** Runs benchPie for one backend in a fresh Chromium. Resolves to { backend, error } on failure instead of rejecting. */
+async function benchBackend(backend, serverUrl, settings) {
+  let browser;
+  try {
+    const lab = await openLab(backend, serverUrl, 'benchPie');
+    browser = lab.browser;
+    const { chromiumVersion } = lab;
     const result = await browser.page.evaluate(
       (request) => window.ptychoLab.benchPie(request),
       {
@@ -93,8 +156,42 @@ async function benchBackend(backend, serverUrl, settings) {
     }
     return { ...result, chromiumVersion };
   } catch (error) {
-    const logs = browser?.logs.slice(-5).join('\n') ?? '';
-    return { backend, error: `${error instanceof Error ? error.message : String(error)}${logs ? `\n${logs}` : ''}` };
+    return { backend, error: describeFailure(error, browser) };
+  } finally {
+    await browser?.close().catch((error) => console.error(`Closing Chromium after ${backend} failed: ${error.message}`));
+  }
+}
+
+/**
+ * Runs benchFft for one backend in a fresh Chromium. Resolves to { backend, error } when the
+ * backend fails to start. A path that fails inside a case is reported in that case instead.
+ */
+async function benchFftBackend(backend, serverUrl, settings) {
+  // The cpu backend's built-in FFT runs a recursive radix-2 transform in JavaScript that makes
+  // tensors at every level. One run of the 16×256² case took 33 s on a 2-core VM, so six runs
+  // would make the benchmark minutes longer, and sizes above the cap are left out.
+  const cases = fftCases.map((fftCase) =>
+    backend === 'cpu' && fftCase.size > settings.cpuBuiltinMaxSize ? { ...fftCase, builtinRepeats: 0 } : fftCase,
+  );
+  let browser;
+  try {
+    const lab = await openLab(backend, serverUrl, 'benchFft');
+    browser = lab.browser;
+    const result = await browser.page.evaluate(
+      (request) => window.ptychoLab.benchFft(request),
+      { backend, cases, repeats: settings.fftRepeats, warmup: settings.fftWarmup },
+    );
+    if (result.backend !== backend) {
+      return { backend, error: `TensorFlow.js ran on ${result.backend} instead of ${backend}.` };
+    }
+    for (const fftCase of result.cases) {
+      if ('skipped' in fftCase.builtin) {
+        fftCase.builtin.skipped = `left out on cpu above N = ${settings.cpuBuiltinMaxSize} (--cpu-builtin-max-size)`;
+      }
+    }
+    return { ...result, chromiumVersion: lab.chromiumVersion };
+  } catch (error) {
+    return { backend, error: describeFailure(error, browser) };
   } finally {
     await browser?.close().catch((error) => console.error(`Closing Chromium after ${backend} failed: ${error.message}`));
   }
@@ -119,6 +216,25 @@ function benchNumpy(settings) {
   }
 }
 
+/** Runs bench/fft_numpy.py on fftCases. Returns { error } on failure instead of throwing. */
+function benchFftNumpy(settings) {
+  const python = process.env.PYTHON ?? 'python3';
+  const args = [
+    join(benchDir, 'fft_numpy.py'),
+    '--cases', fftCases.map(({ batch, size }) => `${batch}x${size}`).join(','),
+    '--repeats', String(settings.fftRepeats),
+    '--warmup', String(settings.fftWarmup),
+    '--json',
+  ];
+  try {
+    const output = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(output);
+  } catch (error) {
+    const detail = error.stderr ? String(error.stderr).trim() : error.message;
+    return { error: `${python} ${args.join(' ')} failed: ${detail}` };
+  }
+}
+
 function machineInfo(chromiumVersion, numpy) {
   const cpus = os.cpus();
   return {
@@ -135,6 +251,15 @@ function machineInfo(chromiumVersion, numpy) {
   };
 }
 
+/** Prints `lines` (arrays of strings) under `header` as a Markdown table. */
+function printMarkdownTable(header, lines) {
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
+  const format = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  console.log(format(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const line of lines) console.log(format(line));
+}
+
 function printTable(rows, numpyMedian) {
   const header = ['backend', 'median s/iteration', 'ratio to NumPy', 'peak tensor MB'];
   const lines = rows.map((row) => {
@@ -147,44 +272,142 @@ function printTable(rows, numpyMedian) {
     }
     return [row.backend, seconds.toFixed(3), row.backend === 'numpy' ? '1.0' : ratio, peak];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
-  const format = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
-  console.log(format(header));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const line of lines) console.log(format(line));
+  printMarkdownTable(header, lines);
   for (const row of rows) {
     if (row.error) console.log(`\n${row.backend} unavailable: ${row.error}`);
   }
 }
 
-async function main() {
-  const settings = readSettings();
-  const server = await serveStatic();
-  const rows = [];
-  try {
-    for (const backend of settings.backends) {
-      console.error(`Timing ${backend}: ${settings.warmup} warm-up and ${settings.iterations} timed iterations…`);
-      rows.push(await benchBackend(backend, server.url, settings));
+/**
+ * Flattens the benchFft results of every backend into one entry per backend and case, with
+ * medians in milliseconds and the ratios of the FFT2 table. Timings that are missing give null.
+ */
+function summariseFft(fftRows, fftNumpy) {
+  const numpyMedians = new Map(
+    (fftNumpy.cases ?? []).map((numpyCase) => [`${numpyCase.batch}x${numpyCase.size}`, median(numpyCase.milliseconds)]),
+  );
+  const entries = [];
+  for (const row of fftRows) {
+    if (row.error) {
+      entries.push({ backend: row.backend, error: row.error });
+      continue;
     }
-  } finally {
-    await server.close();
+    for (const fftCase of row.cases) {
+      const numpyMs = numpyMedians.get(`${fftCase.batch}x${fftCase.size}`) ?? null;
+      const oursMs = 'milliseconds' in fftCase.ours ? median(fftCase.ours.milliseconds) : null;
+      const builtinMs = 'milliseconds' in fftCase.builtin ? median(fftCase.builtin.milliseconds) : null;
+      entries.push({
+        backend: row.backend,
+        batch: fftCase.batch,
+        size: fftCase.size,
+        oursMedianMs: oursMs,
+        oursError: fftCase.ours.error ?? null,
+        builtinMedianMs: builtinMs,
+        builtinError: fftCase.builtin.error ?? null,
+        builtinSkipped: fftCase.builtin.skipped ?? null,
+        speedUp: oursMs !== null && builtinMs !== null ? builtinMs / oursMs : null,
+        numpyMedianMs: numpyMs,
+        oursToNumpy: oursMs !== null && numpyMs !== null ? oursMs / numpyMs : null,
+        relativeRms: fftCase.relativeRms,
+      });
+    }
   }
-  console.error('Timing NumPy…');
+  return entries;
+}
+
+function printFftTable(entries) {
+  const header = ['backend', 'case', 'ours ms', 'built-in ms', 'speed-up', 'NumPy ms', 'ours / NumPy', 'rel. RMS'];
+  const formatMs = (value) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+  const lines = entries.map((entry) => {
+    if (entry.error) return [entry.backend, '', 'unavailable', '', '', '', '', ''];
+    let builtin = 'fails';
+    if (entry.builtinMedianMs !== null) builtin = formatMs(entry.builtinMedianMs);
+    else if (entry.builtinSkipped !== null) builtin = 'skipped';
+    return [
+      entry.backend,
+      `${entry.batch} × ${entry.size}²`,
+      entry.oursMedianMs === null ? 'fails' : formatMs(entry.oursMedianMs),
+      builtin,
+      entry.speedUp === null ? '' : entry.speedUp.toFixed(1),
+      entry.numpyMedianMs === null ? 'n/a' : formatMs(entry.numpyMedianMs),
+      entry.oursToNumpy === null ? '' : entry.oursToNumpy.toFixed(1),
+      entry.relativeRms === null ? '' : entry.relativeRms.toExponential(1),
+    ];
+  });
+  printMarkdownTable(header, lines);
+  for (const entry of entries) {
+    const where = `${entry.backend} ${entry.batch} × ${entry.size}²`;
+    if (entry.error) console.log(`\n${entry.backend} unavailable: ${entry.error}`);
+    if (entry.oursError) console.log(`\n${where}, ours failed: ${entry.oursError}`);
+    if (entry.builtinError) console.log(`\n${where}, built-in failed: ${entry.builtinError}`);
+    if (entry.builtinSkipped) console.log(`\n${where}, built-in skipped: ${entry.builtinSkipped}`);
+  }
+}
+
+/** Times rPIE on every selected backend and in NumPy, prints its table and returns the results. */
+async function runPie(settings, serverUrl) {
+  const rows = [];
+  for (const backend of settings.backends) {
+    console.error(`Timing rPIE on ${backend}: ${settings.warmup} warm-up and ${settings.iterations} timed iterations…`);
+    rows.push(await benchBackend(backend, serverUrl, settings));
+  }
+  console.error('Timing rPIE in NumPy…');
   const numpy = benchNumpy(settings);
   rows.push(numpy);
 
   const numpyMedian = numpy.error ? undefined : median(numpy.secondsPerIteration);
+  console.log('rPIE');
   printTable(rows, numpyMedian);
-
-  const chromiumVersion = rows.find((row) => row.chromiumVersion)?.chromiumVersion;
-  const results = {
-    machine: machineInfo(chromiumVersion, numpy),
-    settings,
+  return {
+    numpy,
     results: rows.map((row) => ({
       ...row,
       medianSecondsPerIteration: row.error ? null : median(row.secondsPerIteration),
       ratioToNumpy: row.error || numpyMedian === undefined ? null : median(row.secondsPerIteration) / numpyMedian,
     })),
+  };
+}
+
+/** Times the FFT2 cases on every selected backend and in NumPy, prints the table and returns the results. */
+async function runFft(settings, serverUrl) {
+  const rows = [];
+  for (const backend of settings.backends) {
+    console.error(
+      `Timing FFT2 on ${backend}: ${settings.fftWarmup} warm-up and ${settings.fftRepeats} timed runs per path and case…`,
+    );
+    rows.push(await benchFftBackend(backend, serverUrl, settings));
+  }
+  console.error('Timing FFT2 in NumPy…');
+  const numpy = benchFftNumpy(settings);
+  const table = summariseFft(rows, numpy);
+  console.log('FFT2, forward, complex64, median ms');
+  printFftTable(table);
+  if (numpy.error) console.log(`\nNumPy unavailable: ${numpy.error}`);
+  return { cases: fftCases, table, backends: rows, numpy };
+}
+
+async function main() {
+  const settings = readSettings();
+  const server = await serveStatic();
+  let pie = null;
+  let fft = null;
+  try {
+    if (settings.parts.includes('pie')) pie = await runPie(settings, server.url);
+    if (settings.parts.includes('pie') && settings.parts.includes('fft')) console.log('');
+    if (settings.parts.includes('fft')) fft = await runFft(settings, server.url);
+  } finally {
+    await server.close();
+  }
+
+  const browserRows = [...(pie?.results ?? []), ...(fft?.backends ?? [])];
+  const chromiumVersion = browserRows.find((row) => row.chromiumVersion)?.chromiumVersion;
+  const numpyVersions = pie?.numpy.numpyVersion ? pie.numpy : (fft?.numpy ?? {});
+  const results = {
+    machine: machineInfo(chromiumVersion, numpyVersions),
+    settings,
+    // The rPIE rows keep the key `results` that readers of latest.json already use. Null with --only fft.
+    results: pie?.results ?? null,
+    fft,
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });

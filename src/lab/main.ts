@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { loadBundledSiemensStar } from '../data/siemensStar';
 import { createBrowserEnvironment } from '../device/browserEnvironment';
 import { resolveBackend, type BackendResolution, type RequestedBackend } from '../device/policy';
+import { fft2 } from '../engine/ops';
 import { registerPhysicsKernels } from '../engine/register';
 import { runProgram, setShaderDebug, takeShaderErrors, type WebGPUBackend } from '../engine/webgpu/program';
 import { defaultsFor } from '../solvers/pie/options';
@@ -179,6 +180,174 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
   };
 }
 
+interface BenchFftCase {
+  /** Fields per call. */
+  batch: number;
+  /** Side N of each square field; a power of two. */
+  size: number;
+  /** Timed runs of the tfjs built-in path, or 0 to skip it. Defaults to the request's `repeats`. */
+  builtinRepeats?: number;
+}
+
+interface BenchFftRequest {
+  backend: 'cpu' | 'webgl' | 'webgpu';
+  cases: BenchFftCase[];
+  /** Timed runs of each path per case, after `warmup` untimed ones. */
+  repeats: number;
+  warmup: number;
+}
+
+/** Timings of one path, or why it could not run. */
+type BenchFftTiming = { milliseconds: number[] } | { skipped: string } | { error: string };
+
+interface BenchFftCaseResult {
+  batch: number;
+  size: number;
+  /** `fft2` from src/engine/ops.ts, forward, on interleaved [B, N, N, 2] float32. */
+  ours: BenchFftTiming;
+  /** tf.spectral.fft along rows, transpose, fft again, transpose back, on complex64 [B, N, N]. */
+  builtin: BenchFftTiming;
+  /**
+   * ‖N·ours − built-in‖ / ‖built-in‖ over the last timed outputs. The factor N undoes the 1/N of
+   * the unitary fft2, because tf.spectral.fft does not normalise. Null unless both paths ran.
+   */
+  relativeRms: number | null;
+}
+
+interface BenchFftResult {
+  backend: string;
+  cases: BenchFftCaseResult[];
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+}
+
+/**
+ * Transposes the two inner axes of a complex64 [B, N, N] tensor. The real and imaginary parts
+ * go through tf.transpose separately, because tfjs 4.22 fails to transpose a complex64
+ * tf.spectral.fft output directly. In headless Chromium 156 the webgl backend's fragment shader
+ * does not compile, and the webgpu backend passes an invalid size to createBuffer. tf.real and
+ * tf.imag may return the parts with fewer axes, so each is reshaped first.
+ */
+function transposeComplexRows(z: tf.Tensor, batch: number, size: number): tf.Tensor3D {
+  const real = tf.transpose(tf.reshape(tf.real(z), [batch, size, size]), [0, 2, 1]);
+  const imag = tf.transpose(tf.reshape(tf.imag(z), [batch, size, size]), [0, 2, 1]);
+  return tf.complex(real, imag) as tf.Tensor3D;
+}
+
+/** Computes the unnormalised 2-D DFT of complex64 [B, N, N] with tfjs's own 1-D FFT. */
+function builtinFft2(x: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [batch, size] = x.shape;
+    const alongRows = tf.spectral.fft(x);
+    const alongColumns = tf.spectral.fft(transposeComplexRows(alongRows, batch, size));
+    return transposeComplexRows(alongColumns, batch, size);
+  });
+}
+
+/**
+ * Runs `compute` warmup + repeats times and times each timed run from the call until `await
+ * data()` of its output returns, so queued GPU work is included. Returns the times and the last
+ * output's values, interleaved (real, imaginary).
+ */
+async function timeFft(
+  compute: () => tf.Tensor,
+  warmup: number,
+  repeats: number,
+): Promise<{ milliseconds: number[]; values: Float32Array }> {
+  const milliseconds: number[] = [];
+  let values: Float32Array = new Float32Array(0);
+  for (let run = 0; run < warmup + repeats; run += 1) {
+    const start = performance.now();
+    const output = compute();
+    try {
+      values = (await output.data()) as Float32Array;
+    } finally {
+      output.dispose();
+    }
+    if (run >= warmup) milliseconds.push(performance.now() - start);
+  }
+  return { milliseconds, values };
+}
+
+function relativeRms(ours: Float32Array, builtin: Float32Array, scale: number): number {
+  let differenceSquared = 0;
+  let referenceSquared = 0;
+  for (let i = 0; i < builtin.length; i += 1) {
+    const difference = scale * ours[i] - builtin[i];
+    differenceSquared += difference * difference;
+    referenceSquared += builtin[i] * builtin[i];
+  }
+  return Math.sqrt(differenceSquared / referenceSquared);
+}
+
+/**
+ * Times the forward 2-D FFT of random complex fields per case: the repository's `fft2` kernel
+ * and the tfjs built-in path on the same backend. A path that throws is reported with its error
+ * and the next one still runs. Rejects when `backend` cannot be started.
+ */
+async function benchFft(request: BenchFftRequest): Promise<BenchFftResult> {
+  const { backend, cases, repeats, warmup } = request;
+  if (!Number.isInteger(repeats) || repeats < 1 || !Number.isInteger(warmup) || warmup < 0) {
+    throw new Error(
+      `benchFft: repeats must be a whole number of at least 1 and warmup one of at least 0, ` +
+        `received repeats ${repeats} and warmup ${warmup}.`,
+    );
+  }
+  const started = await useBackend(backend);
+  if (!started.ok) throw new Error(`benchFft: the ${backend} backend failed to start in this browser.`);
+
+  const numTensorsBefore = tf.memory().numTensors;
+  const results: BenchFftCaseResult[] = [];
+  for (const { batch, size, builtinRepeats = repeats } of cases) {
+    const label = `benchFft ${backend} ${batch}×${size}×${size}`;
+    const interleaved = tf.randomNormal([batch, size, size, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const complex = tf.tidy(() => {
+      const [real, imag] = tf.split(interleaved, 2, 3);
+      return tf.complex(tf.reshape(real, [batch, size, size]), tf.reshape(imag, [batch, size, size])) as tf.Tensor3D;
+    });
+    let oursValues: Float32Array | undefined;
+    let builtinValues: Float32Array | undefined;
+    let ours: BenchFftTiming;
+    let builtin: BenchFftTiming;
+    try {
+      try {
+        const timed = await timeFft(() => fft2(interleaved, 'forward'), warmup, repeats);
+        ours = { milliseconds: timed.milliseconds };
+        oursValues = timed.values;
+      } catch (error) {
+        ours = { error: error instanceof Error ? error.message : String(error) };
+      }
+      console.info(`${label}: ours done`);
+
+      if (builtinRepeats < 1) {
+        builtin = { skipped: 'builtinRepeats is 0' };
+      } else {
+        try {
+          const timed = await timeFft(() => builtinFft2(complex), warmup, builtinRepeats);
+          builtin = { milliseconds: timed.milliseconds };
+          builtinValues = timed.values;
+        } catch (error) {
+          builtin = { error: error instanceof Error ? error.message : String(error) };
+        }
+      }
+      console.info(`${label}: built-in done`);
+    } finally {
+      interleaved.dispose();
+      complex.dispose();
+    }
+    const agreement =
+      oursValues === undefined || builtinValues === undefined ? null : relativeRms(oursValues, builtinValues, size);
+    results.push({ batch, size, ours, builtin, relativeRms: agreement });
+  }
+
+  return {
+    backend: tf.getBackend(),
+    cases: results,
+    numTensorsBefore,
+    numTensorsAfter: tf.memory().numTensors,
+  };
+}
+
 /** Runs the device policy with the real browser environment. Rejects as resolveBackend() does. */
 async function resolve(requested: RequestedBackend): Promise<BackendResolution> {
   return resolveBackend(requested, createBrowserEnvironment());
@@ -194,9 +363,10 @@ declare global {
       setShaderDebug: typeof setShaderDebug;
       runWgsl: typeof runWgsl;
       benchPie: typeof benchPie;
+      benchFft: typeof benchFft;
     };
   }
 }
 
-window.ptychoLab = { tf, useBackend, runKernel, resolve, setShaderDebug, runWgsl, benchPie };
+window.ptychoLab = { tf, useBackend, runKernel, resolve, setShaderDebug, runWgsl, benchPie, benchFft };
 document.body.dataset.ready = 'true';
