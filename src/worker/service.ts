@@ -71,6 +71,7 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       stopRequested = false;
       const fourierErrors: number[] = [];
       const started = now();
+
       try {
         let lastSnapshot = -Infinity;
         while (solver.iterationsDone < options.iterations && !stopRequested) {
@@ -90,6 +91,7 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
           }
           dependencies.onProgress(progress);
         }
+
         const stopped = solver.iterationsDone < options.iterations;
         if (stopped) {
           dependencies.onProgress({
