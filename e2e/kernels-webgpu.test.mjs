@@ -438,9 +438,9 @@ async function timeFft2InPage(runName) {
     const x = tf.randomUniform([batch, n, n, 2], -1, 1, 'float32', 3);
 
     // tfjs's own path: tf.spectral.fft on complex64 along the last axis, twice. On the webgpu
-    // backend of tfjs 4.22 the output of tf.spectral.fft comes back as rank 2 ([B·N, N]) for a
-    // rank-3 input, and transposing it as a complex64 tensor fails in createBuffer, so the real
-    // and imaginary parts are reshaped and transposed separately.
+    // backend of tfjs 4.22, tf.spectral.fft returns rank 2 ([B·N, N]) for a rank-3 input.
+    // Transposing that complex64 tensor fails in createBuffer, so the real and imaginary parts
+    // are reshaped and transposed separately.
     const transposedParts = (spectrum) =>
       [tf.real(spectrum), tf.imag(spectrum)].map((part) => tf.transpose(tf.reshape(part, [batch, n, n]), [0, 2, 1]));
     const runs = {

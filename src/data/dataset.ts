@@ -2,7 +2,7 @@
  * The in-memory form of a ptychography scan that every later stage (engine, solvers, view) reads.
  *
  * Conventions, fixed here so readers convert once at load time:
- * - `intensities` holds measured photon counts, pattern after pattern, each size×size row-major,
+ * - `intensities` contains measured photon counts, pattern after pattern, each size×size row-major,
  *   with the zero spatial frequency at index [0, 0] (the unshifted FFT layout). Readers of files that
  *   store centred patterns apply an inverse fftshift.
  * - Positions give the top-left corner of each size×size probe window on the object, in object
@@ -24,6 +24,6 @@ export interface ScanDataset {
   positionY_px: Float32Array;
   /** Initial probe guess, [N, N, 2] interleaved complex, or null when the file has none. */
   probe: Float32Array | null;
-  /** Where the data came from and under which licence, shown to the user. */
+  /** Source and licence of the data, shown to the user. */
   provenance: string;
 }

@@ -39,7 +39,7 @@ interface FakeOptions {
   check?: Partial<Record<BackendName, KnownAnswerResult>>;
 }
 
-/** A DeviceEnvironment where every check passes unless `options` sets a failure, recording each call. */
+/** Creates a DeviceEnvironment that records each call and passes every check unless `options` sets a failure. */
 function fakeEnvironment(options: FakeOptions = {}) {
   const calls: string[] = [];
   const logs: string[] = [];

@@ -16,8 +16,8 @@ const SNAPSHOT_INTERVAL_MS = 400;
 
 /**
  * Maximum age of the probe coverage sent with a snapshot. Recomputing it costs one overlap sum per
- * batch (about 1.7 s per snapshot on SwiftShader WebGL), and it only drifts as the probe is refined,
- * so intermediate snapshots reuse it; the snapshot at the end of a run always recomputes it.
+ * batch, an estimated 1.7 s per snapshot on SwiftShader WebGL. It only drifts as the probe is
+ * refined, so intermediate snapshots reuse it. The snapshot at the end of a run recomputes it.
  */
 const COVERAGE_MAX_AGE_MS = 10_000;
 

@@ -8,9 +8,10 @@ import overlapSumSource from './overlapSum.wgsl?raw';
 /**
  * Patch count from which the shader culls patches per workgroup tile (the tiled path in
  * overlapSum.wgsl) instead of testing every position at every pixel. Below one patch per
- * invocation the plain loop is short. On SwiftShader on a 2-core machine, with the patches on
- * a 4-column grid with a step of n/4 (median of 3 runs), the tiled path took about 0.8× the time
- * of the plain loop at [64, 64, 64, 2], 0.35× at [256, 64, 64, 2] and 0.2× at [1024, 64, 64, 2].
+ * invocation the plain loop is short. Measured on SwiftShader on a 2-core machine, with the
+ * patches on a 4-column grid with a step of n/4 (median of 3 runs): the tiled path took about
+ * 0.8× the time of the plain loop at [64, 64, 64, 2]. It took 0.35× at [256, 64, 64, 2] and
+ * 0.2× at [1024, 64, 64, 2].
  * At [32, 128, 128, 2] it took about 1.2×, because a shader with workgroup barriers runs slower
  * there.
  */

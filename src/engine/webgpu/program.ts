@@ -110,9 +110,9 @@ export async function takeShaderErrors(): Promise<void> {
 
 /**
  * Formats a validation error for a kernel. Dawn reports WGSL errors as `:line:column error: ...`
- * followed by the text of that line. The line number counts from the top of the source that tfjs
- * assembles around the kernel's code, so this also looks the quoted text up in the kernel's .wgsl
- * file and names the file line when the text occurs there exactly once.
+ * followed by the text of that line. That line number counts from the top of the source that tfjs
+ * assembles around the kernel's code. So this also looks the quoted text up in the kernel's .wgsl
+ * file, and names the file line when the text occurs there exactly once.
  */
 function describeShaderError(shaderKey: string, message: string, wgslFile: string, wgslSource: string): string {
   const report = [`${shaderKey}: ${message.trim()}`];
