@@ -1,0 +1,127 @@
+/**
+ * The records that the scan readers in this folder return: a ScanDataset with the assumptions
+ * made while converting it, or a request for the user to say which array holds what.
+ */
+import type { ScanDataset } from '../dataset';
+import type { ZipArchive } from '../zip';
+
+/** The file layouts that the readers recognise. */
+export type ScanFileFormat = 'tike-npz' | 'ptychopinn-npz' | 'cxi' | 'mapped-npz';
+
+/** What a stored diffraction value measures: photon counts, or their square root. */
+export type MeasurementDomain = 'counts' | 'amplitude';
+
+export type NoticeTopic =
+  | 'measurement-domain'
+  | 'stack-layout'
+  | 'zero-frequency'
+  | 'positions'
+  | 'unit-conversion'
+  | 'skipped-entry'
+  | 'probe'
+  | 'detector-mask';
+
+/** One assumption or conversion made while reading, for the UI to list beside the dataset. */
+export interface ReadNotice {
+  topic: NoticeTopic;
+  /** 'warning' marks an assumption that may be wrong and that the user should check. */
+  severity: 'info' | 'warning';
+  /** A complete sentence for the user. */
+  message: string;
+}
+
+/** Which measurement domain was assumed for the stored values, and why. */
+export interface MeasurementDecision {
+  assumed: MeasurementDomain;
+  /** True when the caller forced the domain through an option instead of detecting it. */
+  forced: boolean;
+  reason: string;
+}
+
+/**
+ * Where the zero spatial frequency (the direct beam) sits. The detected location is the circular
+ * centroid of the mean pattern, in the file's pixel grid, so it is meaningful for centred and
+ * corner layouts alike.
+ */
+export interface ZeroFrequencyLocation {
+  /** Detected row of the zero frequency in the file's patterns, in detector pixels. */
+  detectedRow_px: number;
+  /** Detected column of the zero frequency in the file's patterns, in detector pixels. */
+  detectedColumn_px: number;
+  /** Whether the reader applied an inverse fftshift to move it to [0, 0]. */
+  shifted: boolean;
+  /** Detected row after the conversion, in detector pixels: near 0 (or N) when the file matched. */
+  datasetRow_px: number;
+  /** Detected column after the conversion, in detector pixels. */
+  datasetColumn_px: number;
+}
+
+/** The physical values a CXI reader used to convert translations in metres to object pixels. */
+export interface CxiGeometry {
+  energy_J: number;
+  /** λ = h·c / E. */
+  wavelength_m: number;
+  /** Sample-to-detector distance. */
+  distance_m: number;
+  detectorPixelSizeX_m: number;
+  detectorPixelSizeY_m: number;
+  /** λ·z / (N·detectorPixelSizeX_m): the object pixel width. */
+  objectPixelSizeX_m: number;
+  /** λ·z / (N·detectorPixelSizeY_m): the object pixel height. */
+  objectPixelSizeY_m: number;
+}
+
+/** A complex image such as PtychoPINN's `objectGuess`: [height, width, 2] interleaved (re, im). */
+export interface ComplexImage {
+  height: number;
+  width: number;
+  values: Float32Array;
+}
+
+/** A dataset read from a file, with everything the reader assumed on the way. */
+export interface ReadResult {
+  kind: 'dataset';
+  format: ScanFileFormat;
+  dataset: ScanDataset;
+  notices: ReadNotice[];
+  /** The object estimate stored beside the scan, such as PtychoPINN's `objectGuess`, or null. */
+  objectGuess: ComplexImage | null;
+  /** Null for formats whose values are counts by definition (tike, CXI). */
+  measurement: MeasurementDecision | null;
+  /** Null for formats stored with the zero frequency at [0, 0] by definition (tike). */
+  zeroFrequency: ZeroFrequencyLocation | null;
+  /** Set by the CXI reader. */
+  geometry: CxiGeometry | null;
+  /**
+   * Usable detector pixels, [N, N] with 1 for a usable pixel, in the dataset's layout (zero
+   * frequency at [0, 0]), or null when the file has no mask.
+   */
+  validPixels: Uint8Array | null;
+}
+
+/** Shape and dtype of one array in a file, for a dialog that maps arrays to roles. */
+export interface ArraySummary {
+  key: string;
+  shape: number[];
+  /** NumPy's dtype name, such as 'float32', or the dtype string the file declares when unsupported. */
+  dtype: string;
+  /** False when no reader can use the array (strings, objects, oversized or damaged members). */
+  readable: boolean;
+  /** Why the array cannot be read, when `readable` is false. */
+  problem?: string;
+}
+
+/**
+ * Returned when a file's arrays match no known layout: the caller asks the user which array is
+ * which and passes the answer to applyMapping together with `archive`.
+ */
+export interface MappingRequired {
+  kind: 'mapping-required';
+  fileName: string;
+  /** A complete sentence saying why no layout matched. */
+  reason: string;
+  arrays: ArraySummary[];
+  archive: ZipArchive;
+}
+
+export type ScanFileReadOutcome = ReadResult | MappingRequired;
