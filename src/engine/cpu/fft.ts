@@ -12,7 +12,11 @@
  * results go to an n×n float64 field buffer, with the rows in bit-reversed order as the column pass
  * needs them. The column pass then transforms blocks of COLUMN_BLOCK columns in place in that
  * buffer, and its last stage writes the scaled result straight into the output.
+ *
+ * `fft2` runs the WebAssembly SIMD kernel of ./wasm instead when the engine validates it and
+ * n ≥ 4. `fft2Scalar` is the TypeScript path above, kept as the fallback.
  */
+import { WasmFft2, type FftTables } from './wasm/wasmFft2';
 
 // NOTE: both block sizes are untuned. Timings on a shared 2-core machine could not tell 8, 16 and 32 apart.
 /** Rows transformed together in the row pass. */
@@ -20,8 +24,8 @@ const ROW_BLOCK = 8;
 /** Columns transformed together in the column pass. */
 const COLUMN_BLOCK = 16;
 
-/** Precomputed tables and reusable scratch for transforms of one size n. */
-export interface FftPlan {
+/** Precomputed tables for transforms of one size n, shared by the TypeScript and WebAssembly paths. */
+export interface FftPlanTables extends FftTables {
   /** Transform length, a power of two. */
   readonly n: number;
   /** log2(n). */
@@ -36,6 +40,10 @@ export interface FftPlan {
    * 2·(m - firstRadix4Length).
    */
   readonly twiddles: Float64Array;
+}
+
+/** Precomputed tables and reusable scratch of the TypeScript path for transforms of one size n. */
+export interface FftPlan extends FftPlanTables {
   /** Real and imaginary scratch of the row pass, [n][ROW_BLOCK]. */
   readonly blockRe: Float64Array;
   readonly blockIm: Float64Array;
@@ -44,6 +52,7 @@ export interface FftPlan {
   readonly fieldIm: Float64Array;
 }
 
+const tableCache = new Map<number, FftPlanTables>();
 const plans = new Map<number, FftPlan>();
 
 /** Returns true when n is a power of two of at least 2. */
@@ -52,11 +61,11 @@ export function isFftSize(n: number): boolean {
 }
 
 /**
- * Returns the cached plan for length n, building it on first use. Throws when n is not a power of
- * two of at least 2.
+ * Returns the cached tables for length n, building them on first use. Throws when n is not a power
+ * of two of at least 2.
  */
-export function getFftPlan(n: number): FftPlan {
-  const cached = plans.get(n);
+export function getFftTables(n: number): FftPlanTables {
+  const cached = tableCache.get(n);
   if (cached !== undefined) return cached;
   if (!isFftSize(n)) {
     throw new Error(`FFT length must be a power of two of at least 2, received ${n}.`);
@@ -86,12 +95,20 @@ export function getFftPlan(n: number): FftPlan {
     }
   }
 
+  const tables: FftPlanTables = { n, log2n, bitReversal, firstRadix4Length, twiddles };
+  tableCache.set(n, tables);
+  return tables;
+}
+
+/**
+ * Returns the cached plan of the TypeScript path for length n, building it on first use. Throws
+ * when n is not a power of two of at least 2.
+ */
+export function getFftPlan(n: number): FftPlan {
+  const cached = plans.get(n);
+  if (cached !== undefined) return cached;
   const plan: FftPlan = {
-    n,
-    log2n,
-    bitReversal,
-    firstRadix4Length,
-    twiddles,
+    ...getFftTables(n),
     blockRe: new Float64Array(ROW_BLOCK * n),
     blockIm: new Float64Array(ROW_BLOCK * n),
     fieldRe: new Float64Array(n * n),
@@ -418,14 +435,8 @@ function transformColumns(plan: FftPlan, output: Float32Array, fieldOffset: numb
   }
 }
 
-/**
- * Computes the unitary 2-D FFT of `batch` interleaved complex n×n fields, scaling each transform by
- * 1/n, with the zero frequency at index [0, 0]. The forward transform uses e^{-2πi·jk/n} and the
- * inverse e^{+2πi·jk/n}. `output` may be the same array as `input`; both need batch·n·n·2 elements.
- * Not reentrant: calls for the same n share the plan's scratch buffers.
- */
-export function fft2(input: Float32Array, output: Float32Array, batch: number, n: number, inverse: boolean): void {
-  const plan = getFftPlan(n);
+/** Throws when `input` or `output` holds fewer than `batch` n×n interleaved complex fields. */
+function checkLengths(input: Float32Array, output: Float32Array, batch: number, n: number): void {
   const fieldLength = 2 * n * n;
   if (input.length < batch * fieldLength || output.length < batch * fieldLength) {
     throw new Error(
@@ -433,14 +444,69 @@ export function fft2(input: Float32Array, output: Float32Array, batch: number, n
         `received input ${input.length} and output ${output.length}.`,
     );
   }
+}
+
+/**
+ * Computes the unitary 2-D FFT of `batch` interleaved complex n×n fields, scaling each transform by
+ * 1/n, with the zero frequency at index [0, 0]. The forward transform uses e^{-2πi·jk/n} and the
+ * inverse e^{+2πi·jk/n}. `output` may be the same array as `input`; both need batch·n·n·2 elements.
+ * Runs the WebAssembly SIMD kernel when available and n ≥ 4, otherwise `fft2Scalar`.
+ * Not reentrant: calls for the same n share scratch buffers.
+ */
+export function fft2(input: Float32Array, output: Float32Array, batch: number, n: number, inverse: boolean): void {
+  const tables = getFftTables(n);
+  checkLengths(input, output, batch, n);
+  const simd = n >= 4 ? getWasmFft2() : null;
+  if (simd !== null) {
+    simd.fft2(input, output, batch, tables, inverse);
+  } else {
+    fft2Scalar(input, output, batch, n, inverse);
+  }
+}
+
+/** Same contract as `fft2`, but always on the TypeScript path in float64. */
+export function fft2Scalar(input: Float32Array, output: Float32Array, batch: number, n: number, inverse: boolean): void {
+  const plan = getFftPlan(n);
+  checkLengths(input, output, batch, n);
 
   // The inverse is conj(F(conj(x))), so the conjugations happen on load in the row pass and on
   // store in the column pass, and one set of forward twiddles serves both directions.
   const sign = inverse ? -1 : 1;
   const scale = 1 / n;
+  const fieldLength = 2 * n * n;
   for (let field = 0; field < batch; field += 1) {
     const fieldOffset = field * fieldLength;
     transformRows(plan, input, fieldOffset, sign);
     transformColumns(plan, output, fieldOffset, scale, sign);
   }
+}
+
+/**
+ * Same contract as `fft2`, but always on the WebAssembly SIMD kernel in float32. Throws when this
+ * engine lacks WebAssembly SIMD or when n < 4.
+ */
+export function fft2Simd(input: Float32Array, output: Float32Array, batch: number, n: number, inverse: boolean): void {
+  const tables = getFftTables(n);
+  checkLengths(input, output, batch, n);
+  const simd = getWasmFft2();
+  if (simd === null) {
+    throw new Error('fft2Simd: this JavaScript engine does not support WebAssembly SIMD. Call fft2 to fall back.');
+  }
+  if (n < 4) {
+    throw new Error(`fft2Simd: the SIMD kernel needs N ≥ 4, received N = ${n}. Call fft2 to fall back.`);
+  }
+  simd.fft2(input, output, batch, tables, inverse);
+}
+
+/** Returns true when this engine runs the WebAssembly SIMD kernel. */
+export function isFft2SimdAvailable(): boolean {
+  return getWasmFft2() !== null;
+}
+
+let wasmFft2: WasmFft2 | null | undefined;
+
+/** Returns the WebAssembly kernel, instantiating it on first use, or null where it cannot run. */
+function getWasmFft2(): WasmFft2 | null {
+  if (wasmFft2 === undefined) wasmFft2 = WasmFft2.create();
+  return wasmFft2;
 }

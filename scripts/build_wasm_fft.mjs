@@ -1,0 +1,456 @@
+#!/usr/bin/env node
+// Generates the WebAssembly SIMD text of the batched 2-D FFT (src/engine/cpu/wasm/fft2.wat),
+// assembles it with wabt into two binaries, one on private and one on shared memory, and writes
+// them as base64 strings into src/engine/cpu/wasm/fft2Binary.generated.ts. Vite and Vitest then
+// load the module as an ordinary import, without fetch or URLs.
+//
+// Usage: node scripts/build_wasm_fft.mjs        (rewrites both files; commit them)
+//        node scripts/build_wasm_fft.mjs --check (exits 1 when the committed files are stale)
+//
+// The kernel runs 4 transforms side by side, one per f32x4 lane: 4 rows of a field in the row pass,
+// 4 adjacent columns in the column pass. Each block is gathered, in bit-reversed order, into a
+// scratch array of n elements of 32 bytes (a v128 of 4 real parts, then a v128 of 4 imaginary
+// parts), which stays in L1 cache up to n = 512. The first stage (radix 2 when log2(n) is odd,
+// radix 4 otherwise) runs during the gather, the radix-4 stages run in place in the scratch, and
+// the last one writes straight to the field: transposed back into 4 rows in the row pass, scaled
+// and interleaved into 4 columns in the column pass. Every butterfly is vertical SIMD, so only the
+// gather and the scatter shuffle lanes. Twiddles are read as splats from a float32 table that the
+// host computes in float64.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import wabtInit from 'wabt';
+
+const outputDir = join(import.meta.dirname, '..', 'src', 'engine', 'cpu', 'wasm');
+const watPath = join(outputDir, 'fft2.wat');
+const binaryPath = join(outputDir, 'fft2Binary.generated.ts');
+
+/** i8x16.shuffle byte indices that pick the given f32 lanes of the 8-lane concatenation a ‖ b. */
+function lanes(...floatLanes) {
+  return floatLanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => 4 * lane + byte)).join(' ');
+}
+const EVEN_LANES = lanes(0, 2, 4, 6);
+const ODD_LANES = lanes(1, 3, 5, 7);
+const LOW_PAIRS = lanes(0, 4, 1, 5);
+const HIGH_PAIRS = lanes(2, 6, 3, 7);
+
+const get = (name) => `(local.get $${name})`;
+const set = (name, value) => `(local.set $${name} ${value})`;
+const add = (a, b) => `(f32x4.add ${a} ${b})`;
+const sub = (a, b) => `(f32x4.sub ${a} ${b})`;
+const mul = (a, b) => `(f32x4.mul ${a} ${b})`;
+const i32add = (a, b) => `(i32.add ${a} ${b})`;
+
+/** Statements that set xr, xi to (yr + i·yi)·(wr + i·wi), with w splatted over the lanes. */
+function complexMultiply(xr, xi, yr, yi, wr, wi) {
+  return [
+    set(xr, sub(mul(get(yr), get(wr)), mul(get(yi), get(wi)))),
+    set(xi, add(mul(get(yr), get(wi)), mul(get(yi), get(wr)))),
+  ];
+}
+
+/**
+ * Statements of the radix-4 butterfly on inputs (a0..a3) already multiplied by their twiddles, in
+ * the order of the bit-reversed decimation in time: a0 and a2 are the sub-transforms of the inputs
+ * ≡ 0 and 2 (mod 4), a1 and a3 those of the inputs ≡ 1 and 3. Sets the outputs X[k], X[k+m],
+ * X[k+2m], X[k+3m] into (y0..y3). With t0 = a0 + a2, t1 = a0 - a2, t2 = a1 + a3, t3 = a1 - a3:
+ *   X[k] = t0 + t2,  X[k+m] = t1 - i·t3,  X[k+2m] = t0 - t2,  X[k+3m] = t1 + i·t3.
+ */
+function radix4Butterfly() {
+  return [
+    set('t0r', add(get('a0r'), get('a2r'))),
+    set('t0i', add(get('a0i'), get('a2i'))),
+    set('t1r', sub(get('a0r'), get('a2r'))),
+    set('t1i', sub(get('a0i'), get('a2i'))),
+    set('t2r', add(get('a1r'), get('a3r'))),
+    set('t2i', add(get('a1i'), get('a3i'))),
+    set('t3r', sub(get('a1r'), get('a3r'))),
+    set('t3i', sub(get('a1i'), get('a3i'))),
+    set('y0r', add(get('t0r'), get('t2r'))),
+    set('y0i', add(get('t0i'), get('t2i'))),
+    set('y1r', add(get('t1r'), get('t3i'))),
+    set('y1i', sub(get('t1i'), get('t3r'))),
+    set('y2r', sub(get('t0r'), get('t2r'))),
+    set('y2i', sub(get('t0i'), get('t2i'))),
+    set('y3r', sub(get('t1r'), get('t3i'))),
+    set('y3i', add(get('t1i'), get('t3r'))),
+  ];
+}
+
+const butterflyLocals = ['a0', 'a1', 'a2', 'a3', 't0', 't1', 't2', 't3', 'y0', 'y1', 'y2', 'y3', 'w1', 'w2', 'w3']
+  .flatMap((name) => [`$${name}r`, `$${name}i`])
+  .map((name) => `(local ${name} v128)`)
+  .join(' ');
+
+/** Statements that load scratch element at byte address `address` into (re, im). */
+function loadScratch(re, im, address) {
+  return [set(re, `(v128.load ${address})`), set(im, `(v128.load offset=16 ${address})`)];
+}
+
+/** Statements that store (re, im) into the scratch element at byte address `address`. */
+function storeScratch(address, re, im) {
+  return [`(v128.store ${address} ${get(re)})`, `(v128.store offset=16 ${address} ${get(im)})`];
+}
+
+/** Statements that load the three twiddles of index k of a stage from the table at `address`. */
+function loadTwiddles(address) {
+  return [
+    set('w1r', `(v128.load32_splat ${address})`),
+    set('w1i', `(v128.load32_splat offset=4 ${address})`),
+    set('w2r', `(v128.load32_splat offset=8 ${address})`),
+    set('w2i', `(v128.load32_splat offset=12 ${address})`),
+    set('w3r', `(v128.load32_splat offset=16 ${address})`),
+    set('w3i', `(v128.load32_splat offset=20 ${address})`),
+  ];
+}
+
+/** Statements that multiply a1..a3 in place by w1..w3, through y1..y3 as temporaries. */
+function applyTwiddles() {
+  return [
+    ...complexMultiply('y1r', 'y1i', 'a1r', 'a1i', 'w1r', 'w1i'),
+    ...complexMultiply('y2r', 'y2i', 'a2r', 'a2i', 'w2r', 'w2i'),
+    ...complexMultiply('y3r', 'y3i', 'a3r', 'a3i', 'w3r', 'w3i'),
+    set('a1r', get('y1r')),
+    set('a1i', get('y1i')),
+    set('a2r', get('y2r')),
+    set('a2i', get('y2i')),
+    set('a3r', get('y3r')),
+    set('a3i', get('y3i')),
+  ];
+}
+
+const indent = (lines, depth) => lines.map((line) => `${'  '.repeat(depth)}${line}`).join('\n');
+
+/**
+ * $stages runs the radix-4 stages with sub-transform lengths m = $m0, 4·$m0, … below $mEnd in
+ * place on the scratch of $n elements. The twiddles of stage m start at byte $tw + 8·(m − $first),
+ * where $first is the sub-transform length after the first stage's partner in the host's table,
+ * and hold 6 float32 per k: cos and sin of −2πk·j/(4m) for j = 1, 2, 3.
+ */
+const stagesFunction = `
+  (func $stages (param $scratch i32) (param $n i32) (param $tw i32) (param $first i32) (param $m0 i32) (param $mEnd i32)
+    (local $m i32) (local $stride i32) (local $groupStride i32) (local $end i32) (local $k i32) (local $w i32)
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32)
+    ${butterflyLocals}
+    (local.set $end (i32.add (local.get $scratch) (i32.shl (local.get $n) (i32.const 5))))
+    (local.set $m (local.get $m0))
+    (block $stagesDone
+      (loop $stage
+        (br_if $stagesDone (i32.ge_u (local.get $m) (local.get $mEnd)))
+        (local.set $stride (i32.shl (local.get $m) (i32.const 5)))
+        (local.set $groupStride (i32.shl (local.get $stride) (i32.const 2)))
+        (local.set $w (i32.add (local.get $tw) (i32.shl (i32.sub (local.get $m) (local.get $first)) (i32.const 3))))
+        (local.set $k (i32.const 0))
+        (loop $twiddle
+${indent(loadTwiddles(get('w')), 5)}
+          (local.set $i0 (i32.add (local.get $scratch) (i32.shl (local.get $k) (i32.const 5))))
+          (loop $group
+            (local.set $i2 (i32.add (local.get $i0) (local.get $stride)))
+            (local.set $i1 (i32.add (local.get $i2) (local.get $stride)))
+            (local.set $i3 (i32.add (local.get $i1) (local.get $stride)))
+${indent(
+  [
+    ...loadScratch('a0r', 'a0i', get('i0')),
+    ...loadScratch('a1r', 'a1i', get('i1')),
+    ...loadScratch('a2r', 'a2i', get('i2')),
+    ...loadScratch('a3r', 'a3i', get('i3')),
+    ...applyTwiddles(),
+    ...radix4Butterfly(),
+    ...storeScratch(get('i0'), 'y0r', 'y0i'),
+    ...storeScratch(get('i2'), 'y1r', 'y1i'),
+    ...storeScratch(get('i1'), 'y2r', 'y2i'),
+    ...storeScratch(get('i3'), 'y3r', 'y3i'),
+  ],
+  6,
+)}
+            (local.set $i0 (i32.add (local.get $i0) (local.get $groupStride)))
+            (br_if $group (i32.lt_u (local.get $i0) (local.get $end))))
+          (local.set $w (i32.add (local.get $w) (i32.const 24)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $twiddle (i32.lt_u (local.get $k) (local.get $m))))
+        (local.set $m (i32.shl (local.get $m) (i32.const 2)))
+        (br $stage))))`;
+
+/**
+ * Statements that load element `offset` (a byte offset within a row) of the 4 rows at $row0..$row3
+ * into (re, im), lane r holding row r, and conjugate it by multiplying the imaginary parts by $sign.
+ */
+function loadFromRows(re, im, offset) {
+  const at = (row) => i32add(get(row), offset);
+  return [
+    set('pairLow', `(v128.load64_lane 1 ${at('row1')} (v128.load64_zero ${at('row0')}))`),
+    set('pairHigh', `(v128.load64_lane 1 ${at('row3')} (v128.load64_zero ${at('row2')}))`),
+    set(re, `(i8x16.shuffle ${EVEN_LANES} ${get('pairLow')} ${get('pairHigh')})`),
+    set(im, mul(`(i8x16.shuffle ${ODD_LANES} ${get('pairLow')} ${get('pairHigh')})`, get('sign'))),
+  ];
+}
+
+/** Statements that store (re, im), lane r to row r, at byte offset `offset` of the 4 rows. */
+function storeToRows(offset, re, im) {
+  const at = (row) => i32add(get(row), offset);
+  return [
+    set('pairLow', `(i8x16.shuffle ${LOW_PAIRS} ${get(re)} ${get(im)})`),
+    set('pairHigh', `(i8x16.shuffle ${HIGH_PAIRS} ${get(re)} ${get(im)})`),
+    `(v128.store64_lane 0 ${at('row0')} ${get('pairLow')})`,
+    `(v128.store64_lane 1 ${at('row1')} ${get('pairLow')})`,
+    `(v128.store64_lane 0 ${at('row2')} ${get('pairHigh')})`,
+    `(v128.store64_lane 1 ${at('row3')} ${get('pairHigh')})`,
+  ];
+}
+
+/**
+ * Statements that load the 4 interleaved complex values at byte address `address` + `offset`
+ * into (re, im).
+ */
+function loadFromColumns(re, im, address, offset) {
+  return [
+    set('pairLow', `(v128.load offset=${offset} ${address})`),
+    set('pairHigh', `(v128.load offset=${offset + 16} ${address})`),
+    set(re, `(i8x16.shuffle ${EVEN_LANES} ${get('pairLow')} ${get('pairHigh')})`),
+    set(im, `(i8x16.shuffle ${ODD_LANES} ${get('pairLow')} ${get('pairHigh')})`),
+  ];
+}
+
+/**
+ * Statements that store (re·scale, im·imagScale) as 4 interleaved complex values at byte address
+ * `address` + `offset`.
+ */
+function storeToColumns(address, offset, re, im) {
+  return [
+    set(re, mul(get(re), get('scale'))),
+    set(im, mul(get(im), get('imagScale'))),
+    `(v128.store offset=${offset} ${address} (i8x16.shuffle ${LOW_PAIRS} ${get(re)} ${get(im)}))`,
+    `(v128.store offset=${offset + 16} ${address} (i8x16.shuffle ${HIGH_PAIRS} ${get(re)} ${get(im)}))`,
+  ];
+}
+
+/** Scratch-address locals of lane groups 0 and 1; group g's scratch starts 32·n·g bytes in. */
+const TARGETS = ['target', 'targetB'];
+const SOURCES = ['source', 'sourceB'];
+
+/**
+ * The gather loops with the first stage, then the remaining stages, for `groups` lane groups of 4
+ * transforms. `loadElement(re, im, entry, group)` loads one element of the 4 transforms of `group`,
+ * where `entry` is the i32 expression of the element's bit-reversal table entry. The table at $rev
+ * holds 8·bitReverse(j) per j.
+ */
+function gatherAndStages(loadElement, groups) {
+  const entry = (index) => `(i32.load offset=${4 * index} ${get('revEntry')})`;
+  const store = (target, outputs) =>
+    outputs.flatMap((name, index) => [
+      `(v128.store offset=${32 * index} ${get(target)} ${get(`${name}r`)})`,
+      `(v128.store offset=${32 * index + 16} ${get(target)} ${get(`${name}i`)})`,
+    ]);
+  const radix2 = [];
+  const radix4 = [];
+  for (let group = 0; group < groups; group += 1) {
+    radix2.push(
+      ...loadElement('a0r', 'a0i', entry(0), group),
+      ...loadElement('a1r', 'a1i', entry(1), group),
+      set('y0r', add(get('a0r'), get('a1r'))),
+      set('y0i', add(get('a0i'), get('a1i'))),
+      set('y1r', sub(get('a0r'), get('a1r'))),
+      set('y1i', sub(get('a0i'), get('a1i'))),
+      ...store(TARGETS[group], ['y0', 'y1']),
+    );
+    radix4.push(
+      ...loadElement('a0r', 'a0i', entry(0), group),
+      ...loadElement('a2r', 'a2i', entry(1), group),
+      ...loadElement('a1r', 'a1i', entry(2), group),
+      ...loadElement('a3r', 'a3i', entry(3), group),
+      ...radix4Butterfly(),
+      ...store(TARGETS[group], ['y0', 'y1', 'y2', 'y3']),
+    );
+  }
+  const advance = (entryBytes, targetBytes) =>
+    [
+      `(local.set $revEntry (i32.add (local.get $revEntry) (i32.const ${entryBytes})))`,
+      ...TARGETS.slice(0, groups).map((target) => set(target, `(i32.add ${get(target)} (i32.const ${targetBytes}))`)),
+    ].join('\n          ');
+  const stages = (first, m0) =>
+    TARGETS.slice(0, groups)
+      .map(
+        (_, group) =>
+          `(call $stages (i32.add (local.get $scratch) (i32.mul (local.get $scratchBytes) (i32.const ${group}))) ` +
+          `(local.get $n) (local.get $tw) (i32.const ${first}) (i32.const ${m0}) (local.get $n))`,
+      )
+      .join('\n        ');
+  return `
+    (local.set $revEntry (local.get $rev))
+    (local.set $target (local.get $scratch))
+    (local.set $targetB (i32.add (local.get $scratch) (local.get $scratchBytes)))
+    (if (i32.and (local.get $log2n) (i32.const 1))
+      (then
+        (loop $radix2
+${indent(radix2, 5)}
+          ${advance(8, 64)}
+          (br_if $radix2 (i32.lt_u (local.get $target) (local.get $scratchEnd))))
+        ${stages(2, 2)})
+      (else
+        (loop $radix4
+${indent(radix4, 5)}
+          ${advance(16, 128)}
+          (br_if $radix4 (i32.lt_u (local.get $target) (local.get $scratchEnd))))
+        ${stages(1, 4)}))`;
+}
+
+const blockLocals = `
+    (local $revEntry i32) (local $target i32) (local $targetB i32) (local $source i32) (local $sourceB i32)
+    (local $scratchBytes i32) (local $scratchEnd i32)
+    (local $pairLow v128) (local $pairHigh v128)
+    ${butterflyLocals}
+    (local.set $scratchBytes (i32.shl (local.get $n) (i32.const 5)))
+    (local.set $scratchEnd (i32.add (local.get $scratch) (local.get $scratchBytes)))`;
+
+/** $rows transforms the n rows of the field at $field in place, 4 rows at a time. */
+const rowsFunction = `
+  (func $rows (param $field i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $sign v128)
+    (local $rowBytes i32) (local $blockEnd i32) (local $offset i32)
+    (local $row0 i32) (local $row1 i32) (local $row2 i32) (local $row3 i32)
+    ${blockLocals}
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $blockEnd (i32.add (local.get $field) (i32.mul (local.get $rowBytes) (local.get $n))))
+    (local.set $row0 (local.get $field))
+    (loop $block
+      (local.set $row1 (i32.add (local.get $row0) (local.get $rowBytes)))
+      (local.set $row2 (i32.add (local.get $row1) (local.get $rowBytes)))
+      (local.set $row3 (i32.add (local.get $row2) (local.get $rowBytes)))
+${indent([gatherAndStages(loadFromRows, 1)], 1)}
+      (local.set $offset (i32.const 0))
+      (local.set $source (local.get $scratch))
+      (loop $scatter
+${indent([...loadScratch('a0r', 'a0i', get('source')), ...storeToRows(get('offset'), 'a0r', 'a0i')], 4)}
+        (local.set $offset (i32.add (local.get $offset) (i32.const 8)))
+        (local.set $source (i32.add (local.get $source) (i32.const 32)))
+        (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))
+      (local.set $row0 (i32.add (local.get $row3) (local.get $rowBytes)))
+      (br_if $block (i32.lt_u (local.get $row0) (local.get $blockEnd)))))`;
+
+/**
+ * Returns $columnsW, which transforms the n columns of the field at $field in place, W = 4·groups
+ * columns at a time, and multiplies the results by $scale (real parts) and $imagScale (imaginary
+ * parts). With 8 columns each block uses whole 64-byte cache lines of every row. Needs n ≥ W and
+ * 32·n·groups bytes of scratch.
+ */
+function columnsFunction(groups) {
+  const width = 4 * groups;
+  const scatter = [];
+  for (let group = 0; group < groups; group += 1) {
+    scatter.push(
+      ...loadScratch('a0r', 'a0i', get(SOURCES[group])),
+      ...storeToColumns(get('address'), 32 * group, 'a0r', 'a0i'),
+    );
+  }
+  return `
+  (func $columns${width} (param $field i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $scale v128) (param $imagScale v128)
+    (local $rowBytes i32) (local $columnEnd i32) (local $column i32) (local $address i32)
+    ${blockLocals}
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $columnEnd (i32.add (local.get $field) (local.get $rowBytes)))
+    (local.set $column (local.get $field))
+    (loop $block
+${indent(
+  [
+    gatherAndStages(
+      (re, im, entry, group) =>
+        loadFromColumns(re, im, i32add(get('column'), `(i32.shl ${entry} (local.get $log2n))`), 32 * group),
+      groups,
+    ),
+  ],
+  1,
+)}
+      (local.set $address (local.get $column))
+      (local.set $source (local.get $scratch))
+      (local.set $sourceB (i32.add (local.get $scratch) (local.get $scratchBytes)))
+      (loop $scatter
+${indent(scatter, 4)}
+        (local.set $address (i32.add (local.get $address) (local.get $rowBytes)))
+        (local.set $source (i32.add (local.get $source) (i32.const 32)))
+        (local.set $sourceB (i32.add (local.get $sourceB) (i32.const 32)))
+        (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))
+      (local.set $column (i32.add (local.get $column) (i32.const ${8 * width})))
+      (br_if $block (i32.lt_u (local.get $column) (local.get $columnEnd)))))`;
+}
+
+/**
+ * fft2(data, fields, n, log2n, inverse, tw, rev, scratch) transforms `fields` interleaved complex
+ * n×n fields at byte address `data` in place, unitary (scaled by 1/n), forward when `inverse` is 0.
+ * The inverse is conj(F(conj(x))): the row pass conjugates on load and the column pass on store.
+ * Requires n ≥ 4, `tw` and `rev` built by the host for n, and 64·n bytes of scratch.
+ */
+const fft2Function = `
+  (func (export "fft2") (param $data i32) (param $fields i32) (param $n i32) (param $log2n i32) (param $inverse i32) (param $tw i32) (param $rev i32) (param $scratch i32)
+    (local $fieldBytes i32) (local $end i32) (local $scale f32) (local $sign f32)
+    (local.set $fieldBytes (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
+    (local.set $end (i32.add (local.get $data) (i32.mul (local.get $fieldBytes) (local.get $fields))))
+    (local.set $scale (f32.div (f32.const 1) (f32.convert_i32_u (local.get $n))))
+    (local.set $sign (select (f32.const -1) (f32.const 1) (local.get $inverse)))
+    (block $done
+      (loop $field
+        (br_if $done (i32.ge_u (local.get $data) (local.get $end)))
+        (call $rows (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev) (local.get $scratch)
+          (f32x4.splat (local.get $sign)))
+        (if (i32.ge_u (local.get $n) (i32.const 8))
+          (then
+            (call $columns8 (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev) (local.get $scratch)
+              (f32x4.splat (local.get $scale)) (f32x4.splat (f32.mul (local.get $scale) (local.get $sign)))))
+          (else
+            (call $columns4 (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev) (local.get $scratch)
+              (f32x4.splat (local.get $scale)) (f32x4.splat (f32.mul (local.get $scale) (local.get $sign))))))
+        (local.set $data (i32.add (local.get $data) (local.get $fieldBytes)))
+        (br $field))))`;
+
+function moduleText(shared) {
+  const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
+  return `;; Generated by scripts/build_wasm_fft.mjs; edit that script, not this file.
+;; Batched unitary 2-D FFT on interleaved complex float32 fields, 4 transforms per f32x4 lane group.
+(module
+  (import "env" "memory" ${memory})
+${stagesFunction}
+${rowsFunction}
+${columnsFunction(1)}
+${columnsFunction(2)}
+${fft2Function})
+`;
+}
+
+async function main() {
+  const wabt = await wabtInit();
+  const assemble = (text) => {
+    const parsed = wabt.parseWat('fft2.wat', text, { simd: true, threads: true });
+    // wabt 1.0.39's validate rejects shared memories even with the threads feature on, so the
+    // binary is validated by this Node's WebAssembly engine instead, which the app's targets share.
+    const { buffer } = parsed.toBinary({});
+    parsed.destroy();
+    if (!WebAssembly.validate(buffer)) {
+      throw new Error('The generated FFT2 module is invalid. Assemble fft2.wat with wat2wasm --enable-threads to see why.');
+    }
+    return Buffer.from(buffer).toString('base64');
+  };
+  const privateText = moduleText(false);
+  const binaries = `// Generated by scripts/build_wasm_fft.mjs from the text in fft2.wat; do not edit.
+/** The FFT2 module on a private imported memory, base64-encoded. */
+export const FFT2_WASM_BASE64 =
+  '${assemble(privateText)}';
+
+/** The same module on a shared imported memory (maximum 65536 pages), for worker threads. */
+export const FFT2_SHARED_WASM_BASE64 =
+  '${assemble(moduleText(true))}';
+`;
+
+  if (process.argv.includes('--check')) {
+    const stale = [
+      [watPath, privateText],
+      [binaryPath, binaries],
+    ].filter(([path, text]) => readFileSync(path, 'utf8') !== text);
+    if (stale.length > 0) {
+      console.error(`Stale: ${stale.map(([path]) => path).join(', ')}. Run node scripts/build_wasm_fft.mjs.`);
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(watPath, privateText);
+  writeFileSync(binaryPath, binaries);
+  console.log(`Wrote ${watPath} and ${binaryPath}.`);
+}
+
+await main();
