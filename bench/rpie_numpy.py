@@ -77,8 +77,43 @@ def scan_geometry(positions, size):
     return corners, height, width
 
 
+# Extra modes start as the probe times these polynomials of the window coordinates (x, y in
+# [-0.5, 0.5)), each with this share of the total power, as in src/solvers/pie/probeModes.ts.
+SEED_POLYNOMIALS = [
+    lambda x, y: x,
+    lambda x, y: y,
+    lambda x, y: x * y,
+    lambda x, y: x * x - y * y,
+    lambda x, y: x * x + y * y - 1 / 6,
+    lambda x, y: x * (x * x + y * y) - 0.3 * x,
+    lambda x, y: y * (x * x + y * y) - 0.3 * y,
+]
+INITIAL_EXTRA_MODE_POWER = 0.02
+
+
+def initial_probe_modes(probe, count):
+    """Stack `count` starting modes (K, N, N): the probe and polynomial-weighted copies of it."""
+    size = probe.shape[0]
+    power = float(np.sum(np.abs(probe.astype(np.complex128)) ** 2))
+    modes = [probe * np.float32(np.sqrt(1 - INITIAL_EXTRA_MODE_POWER * (count - 1)))]
+    coordinates = np.arange(size) / size - 0.5
+    y, x = np.meshgrid(coordinates, coordinates, indexing="ij")
+    for mode in range(1, count):
+        seeded = probe * SEED_POLYNOMIALS[(mode - 1) % len(SEED_POLYNOMIALS)](x, y)
+        seeded_power = float(np.sum(np.abs(seeded) ** 2))
+        modes.append(seeded * np.sqrt(INITIAL_EXTRA_MODE_POWER * power / seeded_power))
+    return np.stack(modes).astype(np.complex64)
+
+
+def orthogonalize_probe_modes(modes):
+    """Return orthogonal modes sorted by power, from the SVD of the (K, N*N) matrix of modes."""
+    count = modes.shape[0]
+    _, singular_values, rows = np.linalg.svd(modes.reshape(count, -1).astype(np.complex128), full_matrices=False)
+    return (singular_values[:, None] * rows).reshape(modes.shape).astype(np.complex64)
+
+
 class RpieSolver:
-    def __init__(self, intensities, positions, probe, batch_size, alpha, beta, probe_update_start, seed):
+    def __init__(self, intensities, positions, probe, batch_size, alpha, beta, probe_update_start, seed, probe_modes=1):
         count, size, _ = intensities.shape
         self.size = size
         self.alpha = alpha
@@ -91,6 +126,8 @@ class RpieSolver:
         mean_counts = self.total_counts / count
         probe_power = float(np.sum(np.abs(probe.astype(np.complex128)) ** 2))
         self.probe = (probe * np.float32(np.sqrt(mean_counts / probe_power))).astype(np.complex64)
+        # Probe modes (K, N, N); with one mode this is the probe with a leading axis of 1.
+        self.modes = initial_probe_modes(self.probe, probe_modes)
         self.object = np.ones((height, width), dtype=np.complex64)
 
         amplitudes = np.sqrt(np.maximum(intensities, 0)).astype(np.float32)
@@ -113,18 +150,19 @@ class RpieSolver:
         return total
 
     def update_batch(self, amplitudes, corners, update_probe):
-        """Update the object (and probe) from one batch; return sum (|Psi| - sqrt(I))^2 of the batch."""
-        probe = self.probe
+        """Update the object (and probe modes) from one batch; return sum (|Psi| - sqrt(I))^2 of the batch."""
+        modes = self.modes
         patches = self.extract_patches(corners)
-        exit_waves = probe * patches
+        exit_waves = modes[None] * patches[:, None]
         far_field = np.fft.fft2(exit_waves, norm="ortho")
-        modulus = np.abs(far_field)
+        modulus = np.sqrt(np.sum(far_field.real ** 2 + far_field.imag ** 2, axis=1))
         residual = float(np.sum((modulus - amplitudes) ** 2, dtype=np.float64))
-        projected = far_field * (amplitudes / np.maximum(modulus, np.float32(EPSILON)))
+        factor = amplitudes / np.maximum(modulus, np.float32(EPSILON))
+        projected = far_field * factor[:, None]
         difference = np.fft.ifft2(projected, norm="ortho") - exit_waves
 
-        object_numerator = self.overlap_sum(np.conj(probe) * difference, corners)
-        probe_power = (probe.real ** 2 + probe.imag ** 2).astype(np.float32)
+        object_numerator = self.overlap_sum(np.sum(np.conj(modes)[None] * difference, axis=1), corners)
+        probe_power = np.sum(modes.real ** 2 + modes.imag ** 2, axis=0).astype(np.float32)
         coverage = self.overlap_sum(np.broadcast_to(probe_power, patches.shape), corners)
         object_denominator = (1 - self.alpha) * coverage + self.alpha * coverage.max()
         self.object = (
@@ -132,11 +170,11 @@ class RpieSolver:
         ).astype(np.complex64)
 
         if update_probe:
-            probe_numerator = np.sum(np.conj(patches) * difference, axis=0)
+            probe_numerator = np.sum(np.conj(patches)[:, None] * difference, axis=0)
             patch_power = np.sum(patches.real ** 2 + patches.imag ** 2, axis=0)
             probe_denominator = (1 - self.beta) * patch_power + self.beta * patch_power.max()
-            self.probe = (
-                probe + probe_numerator / np.maximum(probe_denominator, np.float32(EPSILON))
+            self.modes = (
+                modes + probe_numerator / np.maximum(probe_denominator, np.float32(EPSILON))
             ).astype(np.complex64)
         return residual
 
@@ -147,6 +185,8 @@ class RpieSolver:
         for index in shuffle(range(len(self.batches)), self.random):
             amplitudes, corners = self.batches[index]
             residual += self.update_batch(amplitudes, corners, update_probe)
+        if update_probe and self.modes.shape[0] > 1:
+            self.modes = orthogonalize_probe_modes(self.modes)
         self.completed_iterations += 1
         return float(np.sqrt(residual / self.total_counts))
 
@@ -161,6 +201,7 @@ def parse_arguments():
     parser.add_argument(
         "--probe-update-start", type=int, default=1, help="first 0-based iteration that updates the probe (default 1)"
     )
+    parser.add_argument("--probe-modes", type=int, default=1, help="number of probe modes (default 1)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the shuffles (default 1, as in options.ts)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"scan in tike's layout (default {DEFAULT_DATA})")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line per iteration")
@@ -187,6 +228,7 @@ def main():
         beta=arguments.beta,
         probe_update_start=arguments.probe_update_start,
         seed=arguments.seed,
+        probe_modes=arguments.probe_modes,
     )
 
     warmup_errors = [solver.iterate() for _ in range(arguments.warmup)]

@@ -16,7 +16,8 @@ export function objectNpy(snapshot: ReconstructionSnapshot): Uint8Array {
 
 /**
  * Object, probe, positions in object-array pixels (window centres, x = column) and the Fourier
- * error history, as one compressed .npz.
+ * error history, as one compressed .npz. `probeGuess` is the main probe mode; `probeModes` holds
+ * all of them, (K, N, N), in decreasing order of power.
  */
 export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: ScanDataset, fourierErrors: number[]): Uint8Array {
   const half = dataset.patternSize / 2;
@@ -29,6 +30,11 @@ export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: Sca
   return writeNpz({
     objectGuess: createNpyArray('complex64', [snapshot.objectHeight, snapshot.objectWidth], snapshot.object),
     probeGuess: createNpyArray('complex64', [snapshot.probeSize, snapshot.probeSize], snapshot.probe),
+    probeModes: createNpyArray(
+      'complex64',
+      [snapshot.probeModeCount, snapshot.probeSize, snapshot.probeSize],
+      snapshot.probeModes,
+    ),
     xcoords: createNpyArray('float64', [dataset.patternCount], xcoords),
     ycoords: createNpyArray('float64', [dataset.patternCount], ycoords),
     fourier_error: createNpyArray('float64', [fourierErrors.length], Float64Array.from(fourierErrors)),

@@ -9,9 +9,12 @@ export interface ReconstructionSnapshot {
   object: Float32Array;
   objectHeight: number;
   objectWidth: number;
-  /** Probe [probeSize, probeSize, 2], interleaved complex. */
+  /** Main probe mode [probeSize, probeSize, 2], interleaved complex. */
   probe: Float32Array;
   probeSize: number;
+  /** Every probe mode [probeModeCount, probeSize, probeSize, 2], in decreasing order of power. */
+  probeModes: Float32Array;
+  probeModeCount: number;
   /** Σ|P|² over all positions per object pixel [objectHeight, objectWidth]: where the scan saw the object. */
   coverage: Float32Array;
   /** Dataset coordinates (y, x) of object pixel [0, 0]. */

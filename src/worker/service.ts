@@ -48,17 +48,20 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
   }
 
   async function takeSnapshot(current: PieSolver, freshCoverage = true): Promise<ReconstructionSnapshot> {
-    const [object, probe, coverage] = await Promise.all([
+    const [object, probeModes, coverage] = await Promise.all([
       current.readObject(),
-      current.readProbe(),
+      current.readProbeModes(),
       readCoverage(current, freshCoverage),
     ]);
+    const probe = probeModes.slice(0, current.patternSize * current.patternSize * 2);
     return {
       object,
       objectHeight: current.geometry.objectHeight_px,
       objectWidth: current.geometry.objectWidth_px,
       probe,
       probeSize: current.patternSize,
+      probeModes,
+      probeModeCount: current.probeModeCount,
       coverage,
       originY_px: current.geometry.originY_px,
       originX_px: current.geometry.originX_px,

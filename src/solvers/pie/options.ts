@@ -1,4 +1,5 @@
 /** Settings of the PIE family of solvers (rPIE and ePIE), with their defaults and checks. */
+import { MAX_PROBE_MODES } from './probeModes';
 
 export type PieMethod = 'rpie' | 'epie';
 
@@ -20,6 +21,11 @@ export interface PieOptions {
   probeUpdateStart: number;
   /** Scan positions updated together; 1 is the classic sequential algorithm. */
   batchSize: number;
+  /**
+   * Number of mutually incoherent probe modes (mixed-state reconstruction). One is the classic
+   * coherent probe; experimental data with partial coherence often fit better with 3 to 5.
+   */
+  probeModes: number;
   /** Seed of the shuffle that orders and groups the positions. */
   seed: number;
 }
@@ -32,6 +38,7 @@ export const defaultPieOptions: PieOptions = {
   refineProbe: true,
   probeUpdateStart: 1,
   batchSize: 32,
+  probeModes: 1,
   seed: 1,
 };
 
@@ -74,6 +81,11 @@ export function validatePieOptions(options: PieOptions): string[] {
   }
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
     problems.push(`Positions per batch must be a whole number of at least 1, received ${describeReceived(options.batchSize)}.`);
+  }
+  if (!Number.isInteger(options.probeModes) || options.probeModes < 1 || options.probeModes > MAX_PROBE_MODES) {
+    problems.push(
+      `Probe modes must be a whole number from 1 to ${MAX_PROBE_MODES}, received ${describeReceived(options.probeModes)}.`,
+    );
   }
   if (!Number.isInteger(options.probeUpdateStart) || options.probeUpdateStart < 0) {
     problems.push(

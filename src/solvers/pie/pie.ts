@@ -16,8 +16,15 @@
  * (s = 1) and weights w_O = α, w_P = β. ePIE uses the denominator max D (w = 1) and steps s_O = α,
  * s_P = β. With a batch size of 1 these reduce to the sequential published algorithms.
  *
+ * With K probe modes P_m (mixed states, see probeModes.ts) each mode gives its own exit wave
+ * ψ_jm = P_m · O_j and the modelled intensity is Σ_m |Ψ_jm|². The projection scales every mode by
+ * the same factor √I_j / √(Σ_m |Ψ_jm|²); the object numerator sums conj(P_m) Δ_jm over the modes,
+ * D uses Σ_m |P_m|², and each mode gets its own probe update. The modes are made orthogonal after
+ * every iteration that updates them.
+ *
  * The Fourier error reported per iteration is √(Σ_j Σ_k (|Ψ_jk| − √I_jk)² / Σ_j Σ_k I_jk), summed
- * over all patterns of the iteration before their updates.
+ * over all patterns of the iteration before their updates, where |Ψ_jk| is √(Σ_m |Ψ_jmk|²) with
+ * modes.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -35,6 +42,7 @@ import {
 import { seededRandom, shuffle } from '../../util/random';
 import { computeScanGeometry, type ScanGeometry } from './geometry';
 import { validatePieOptions, type PieOptions } from './options';
+import { initialProbeModes, orthogonalizeProbeModes } from './probeModes';
 import { defaultProbe, scaleProbeToPhotons } from './probeScale';
 
 interface PositionBatch {
@@ -53,6 +61,23 @@ export interface PieIterationResult {
   completed: boolean;
 }
 
+/** Smallest modulus divided by in the mixed-state projection, as in the fused single-mode kernels. */
+const MODULUS_FLOOR = 1e-30;
+
+interface UpdateWeights {
+  objectWeight: number;
+  objectStep: number;
+  probeWeight: number;
+  probeStep: number;
+}
+
+interface ExitWaveChange {
+  /** Δ_m = F⁻¹Ψ′_m − ψ_m of each probe mode, [b, N, N, 2]. */
+  differences: tf.Tensor4D[];
+  /** Σ(|Ψ| − √I)² over the batch. */
+  residual: tf.Scalar;
+}
+
 /** Lets the event loop run, so that a stop request can arrive between two batches. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -66,7 +91,8 @@ export class PieSolver {
   readonly geometry: ScanGeometry;
   readonly patternSize: number;
   private objectField: tf.Tensor3D;
-  private probeField: tf.Tensor3D;
+  /** The probe modes, each [N, N, 2], in decreasing order of power once orthogonalised. */
+  private probeFields: tf.Tensor3D[];
   private readonly batches: PositionBatch[];
   private readonly totalCounts: number;
   private readonly random: () => number;
@@ -90,7 +116,7 @@ export class PieSolver {
 
     const probeGuess = dataset.probe ?? defaultProbe(size);
     const probe = scaleProbeToPhotons(probeGuess, dataset.intensities, dataset.patternCount);
-    this.probeField = tf.tensor3d(probe, [size, size, 2]);
+    this.probeFields = this.splitModes(initialProbeModes(probe, size, options.probeModes));
 
     const { objectHeight_px: height, objectWidth_px: width } = this.geometry;
     const object = new Float32Array(height * width * 2);
@@ -128,6 +154,15 @@ export class PieSolver {
     return batches;
   }
 
+  /** Uploads modes [K, N, N, 2] as K tensors [N, N, 2]. */
+  private splitModes(modes: Float32Array): tf.Tensor3D[] {
+    const size = this.patternSize;
+    const modeLength = size * size * 2;
+    return Array.from({ length: modes.length / modeLength }, (_, mode) =>
+      tf.tensor3d(modes.subarray(mode * modeLength, (mode + 1) * modeLength), [size, size, 2]),
+    );
+  }
+
   get iterationsDone(): number {
     return this.completedIterations;
   }
@@ -160,69 +195,120 @@ export class PieSolver {
     }
     const [sumOfSquares] = await residual.data();
     residual.dispose();
+    if (updateProbe && this.probeFields.length > 1) await this.orthogonalizeModes();
     this.completedIterations += 1;
     return { iteration, fourierError: Math.sqrt(sumOfSquares / this.totalCounts), completed: true };
   }
 
+  /** Replaces the modes by orthogonal ones of decreasing power; the total intensity is unchanged. */
+  private async orthogonalizeModes(): Promise<void> {
+    const modes = await this.readProbeModes();
+    const orthogonal = orthogonalizeProbeModes(modes, this.patternSize, this.probeFields.length);
+    for (const field of this.probeFields) field.dispose();
+    this.probeFields = this.splitModes(orthogonal);
+  }
+
   /** Updates object (and probe) from one batch; returns Σ(|Ψ| − √I)² of the batch. */
   private updateBatch(batch: PositionBatch, updateProbe: boolean): tf.Scalar {
-    const height = this.geometry.objectHeight_px;
-    const width = this.geometry.objectWidth_px;
     const { method, alpha, beta } = this.options;
-    const objectWeight = method === 'rpie' ? alpha : 1;
-    const objectStep = method === 'rpie' ? 1 : alpha;
-    const probeWeight = method === 'rpie' ? beta : 1;
-    const probeStep = method === 'rpie' ? 1 : beta;
+    const weights: UpdateWeights = {
+      objectWeight: method === 'rpie' ? alpha : 1,
+      objectStep: method === 'rpie' ? 1 : alpha,
+      probeWeight: method === 'rpie' ? beta : 1,
+      probeStep: method === 'rpie' ? 1 : beta,
+    };
 
-    const [nextObject, nextProbe, residual] = tf.tidy(() => {
+    const [nextObject, nextProbes, residual] = tf.tidy(() => {
       const patches = extractPatches(this.objectField, batch.positions, this.patternSize);
-      const exitWaves = complexMultiply<tf.Tensor4D>(this.probeField, patches);
-      const farField = fft2(exitWaves, 'forward');
-      const residual = tf.sum(amplitudeResidual(farField, batch.amplitudes)) as tf.Scalar;
-      // The exit-wave change F⁻¹Ψ′ − ψ equals F⁻¹(Ψ′ − Ψ) because the FFT is linear and ψ = F⁻¹Ψ.
-      // This form skips a tfjs subtraction that took a large share of a CPU-backend iteration.
-      const difference = fft2(modulusCorrection(farField, batch.amplitudes), 'inverse');
-
-      const objectNumerator = overlapSum(
-        complexMultiply<tf.Tensor4D>(this.probeField, difference, true),
-        batch.positions,
-        height,
-        width,
-      );
-      const probePower = complexMultiply<tf.Tensor3D>(this.probeField, this.probeField, true);
-      const coverage = overlapSum(probePower, batch.positions, height, width);
-      const nextObject = regularizedUpdate(
-        this.objectField,
-        objectNumerator,
-        coverage,
-        tf.max(coverage) as tf.Scalar,
-        objectStep,
-        objectWeight,
-      );
-
-      let nextProbe = this.probeField;
-      if (updateProbe) {
-        const probeNumerator = conjugateProductSum(patches, difference);
-        const patchPower = conjugateProductSum(patches, patches);
-        nextProbe = regularizedUpdate(
-          this.probeField,
-          probeNumerator,
-          patchPower,
-          tf.max(patchPower) as tf.Scalar,
-          probeStep,
-          probeWeight,
-        );
-      }
-      return [nextObject, nextProbe, residual] as const;
+      const { differences, residual } =
+        this.probeFields.length === 1
+          ? this.exitWaveChangeOneMode(patches, batch.amplitudes)
+          : this.exitWaveChangeModes(patches, batch.amplitudes);
+      const nextObject = this.updatedObject(differences, batch.positions, weights);
+      const nextProbes = updateProbe ? this.updatedProbes(patches, differences, weights) : this.probeFields;
+      return [nextObject, nextProbes, residual] as const;
     });
 
     this.objectField.dispose();
     this.objectField = nextObject;
-    if (nextProbe !== this.probeField) {
-      this.probeField.dispose();
-      this.probeField = nextProbe;
+    if (nextProbes !== this.probeFields) {
+      for (const field of this.probeFields) field.dispose();
+      this.probeFields = nextProbes;
     }
     return residual;
+  }
+
+  /**
+   * Exit-wave changes Δ = F⁻¹Ψ′ − ψ for one coherent probe, through the fused modulus kernels.
+   * F⁻¹Ψ′ − ψ equals F⁻¹(Ψ′ − Ψ) because the FFT is linear and ψ = F⁻¹Ψ; that form skips a tfjs
+   * subtraction that took a large share of a CPU-backend iteration.
+   */
+  private exitWaveChangeOneMode(patches: tf.Tensor4D, amplitudes: tf.Tensor3D): ExitWaveChange {
+    const exitWaves = complexMultiply<tf.Tensor4D>(this.probeFields[0], patches);
+    const farField = fft2(exitWaves, 'forward');
+    const residual = tf.sum(amplitudeResidual(farField, amplitudes)) as tf.Scalar;
+    const difference = fft2(modulusCorrection(farField, amplitudes), 'inverse');
+    return { differences: [difference], residual };
+  }
+
+  /**
+   * Exit-wave changes for several probe modes. Each mode's far field is scaled by the common factor
+   * √I / √(Σ_m |Ψ_m|²): the fused correction kernel receives the target modulus factor·|Ψ_m| of
+   * each mode. |Ψ_m|² comes from the residual kernel with zero amplitudes, (|Ψ_m| − 0)².
+   */
+  private exitWaveChangeModes(patches: tf.Tensor4D, amplitudes: tf.Tensor3D): ExitWaveChange {
+    const farFields = this.probeFields.map((probe) => fft2(complexMultiply<tf.Tensor4D>(probe, patches), 'forward'));
+    const zeros = tf.zerosLike(amplitudes);
+    const modeIntensities = farFields.map((farField) => amplitudeResidual(farField, zeros));
+    const modulus = tf.sqrt(tf.addN(modeIntensities));
+    const residual = tf.sum(tf.squaredDifference(modulus, amplitudes)) as tf.Scalar;
+    const factor = tf.div(amplitudes, tf.maximum(modulus, MODULUS_FLOOR));
+    const differences = farFields.map((farField, mode) => {
+      const target = tf.mul(factor, tf.sqrt(modeIntensities[mode])) as tf.Tensor3D;
+      return fft2(modulusCorrection(farField, target), 'inverse');
+    });
+    return { differences, residual };
+  }
+
+  /** O + Σ_m S[conj(P_m) Δ_m] / ((1 − w) D + w max D), with D = S[Σ_m |P_m|²] summed over the batch. */
+  private updatedObject(differences: tf.Tensor4D[], positions: tf.Tensor2D, weights: UpdateWeights): tf.Tensor3D {
+    const height = this.geometry.objectHeight_px;
+    const width = this.geometry.objectWidth_px;
+    const weighted = this.probeFields.map((probe, mode) =>
+      complexMultiply<tf.Tensor4D>(probe, differences[mode], true),
+    );
+    const objectNumerator = overlapSum(weighted.length === 1 ? weighted[0] : tf.addN(weighted), positions, height, width);
+    const coverage = overlapSum(this.totalProbePower(), positions, height, width);
+    return regularizedUpdate(
+      this.objectField,
+      objectNumerator,
+      coverage,
+      tf.max(coverage) as tf.Scalar,
+      weights.objectStep,
+      weights.objectWeight,
+    );
+  }
+
+  /** P_m + Σ_j conj(O_j) Δ_jm / ((1 − w) E + w max E) for every mode, with E = Σ_j |O_j|². */
+  private updatedProbes(patches: tf.Tensor4D, differences: tf.Tensor4D[], weights: UpdateWeights): tf.Tensor3D[] {
+    const patchPower = conjugateProductSum(patches, patches);
+    const maxPatchPower = tf.max(patchPower) as tf.Scalar;
+    return this.probeFields.map((probe, mode) =>
+      regularizedUpdate(
+        probe,
+        conjugateProductSum(patches, differences[mode]),
+        patchPower,
+        maxPatchPower,
+        weights.probeStep,
+        weights.probeWeight,
+      ),
+    );
+  }
+
+  /** Σ_m |P_m|² as a complex field [N, N, 2] with a zero imaginary part. */
+  private totalProbePower(): tf.Tensor3D {
+    const powers = this.probeFields.map((probe) => complexMultiply<tf.Tensor3D>(probe, probe, true));
+    return powers.length === 1 ? powers[0] : tf.addN(powers);
   }
 
   /** Copies the current object [H, W, 2] to the host. */
@@ -230,17 +316,31 @@ export class PieSolver {
     return (await this.objectField.data()) as Float32Array;
   }
 
-  /** Copies the current probe [N, N, 2] to the host. */
+  /** Copies the main (most powerful once orthogonalised) probe mode [N, N, 2] to the host. */
   async readProbe(): Promise<Float32Array> {
-    return (await this.probeField.data()) as Float32Array;
+    return (await this.probeFields[0].data()) as Float32Array;
   }
 
-  /** Computes Σ_j |P|² placed at every position, [H, W]: how strongly the scan saw each object pixel. */
+  /** Number of probe modes. */
+  get probeModeCount(): number {
+    return this.probeFields.length;
+  }
+
+  /** Copies every probe mode to the host as one array [K, N, N, 2]. */
+  async readProbeModes(): Promise<Float32Array> {
+    const modeLength = this.patternSize * this.patternSize * 2;
+    const modes = new Float32Array(this.probeFields.length * modeLength);
+    const parts = await Promise.all(this.probeFields.map((field) => field.data()));
+    parts.forEach((part, mode) => modes.set(part as Float32Array, mode * modeLength));
+    return modes;
+  }
+
+  /** Computes Σ_j Σ_m |P_m|² placed at every position, [H, W]: how strongly the scan saw each object pixel. */
   async readCoverage(): Promise<Float32Array> {
     const height = this.geometry.objectHeight_px;
     const width = this.geometry.objectWidth_px;
     const coverage = tf.tidy(() => {
-      const probePower = complexMultiply<tf.Tensor3D>(this.probeField, this.probeField, true);
+      const probePower = this.totalProbePower();
       let total: tf.Tensor3D = tf.zeros([height, width, 2]);
       for (const batch of this.batches) {
         total = tf.add(total, overlapSum(probePower, batch.positions, height, width));
@@ -256,7 +356,7 @@ export class PieSolver {
 
   dispose(): void {
     this.objectField.dispose();
-    this.probeField.dispose();
+    for (const field of this.probeFields) field.dispose();
     for (const batch of this.batches) {
       batch.amplitudes.dispose();
       batch.positions.dispose();

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 
 import { toFieldImages } from '../../view/fieldImages';
+import { probeModePowerShares } from '../../solvers/pie/probeModes';
 import { coverageMask } from '../../view/phaseFigure';
 import type { ReconstructionSnapshot } from '../../worker/protocol';
 import { FieldView } from './FieldView';
@@ -14,12 +15,13 @@ interface Props {
  * span the pixels the probe covered well, so the unscanned border does not wash out the contrast.
  */
 export function ResultsPanel({ snapshot }: Props) {
-  const { object, probe, mask } = useMemo(() => {
+  const { object, probe, mask, modeShares } = useMemo(() => {
     const mask = coverageMask(snapshot.coverage);
     return {
       object: toFieldImages(snapshot.object, snapshot.objectWidth, snapshot.objectHeight, snapshot.coverage),
       probe: toFieldImages(snapshot.probe, snapshot.probeSize, snapshot.probeSize),
       mask,
+      modeShares: probeModePowerShares(snapshot.probeModes, snapshot.probeSize, snapshot.probeModeCount),
     };
   }, [snapshot]);
 
@@ -52,6 +54,11 @@ export function ResultsPanel({ snapshot }: Props) {
         unit="√photons"
         displayWidth_px={220}
       />
+      {modeShares.length > 1 && (
+        <p className="probe-modes" data-testid="probe-mode-shares">
+          Main mode shown. Power per probe mode: {modeShares.map((share) => `${(100 * share).toFixed(1)} %`).join(', ')}
+        </p>
+      )}
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { defaultsFor, validatePieOptions, type PieMethod, type PieOptions } from '../../solvers/pie/options';
+import { MAX_PROBE_MODES } from '../../solvers/pie/probeModes';
 
 interface Props {
   options: PieOptions;
@@ -6,7 +7,7 @@ interface Props {
   onChange(options: PieOptions): void;
 }
 
-type NumberKey = 'iterations' | 'alpha' | 'beta' | 'batchSize';
+type NumberKey = 'iterations' | 'alpha' | 'beta' | 'batchSize' | 'probeModes';
 
 /**
  * Converts a number field's text to a setting. An empty field becomes NaN rather than
@@ -22,7 +23,7 @@ function showField(value: number): number | '' {
   return Number.isNaN(value) ? '' : value;
 }
 
-/** Method, iteration count, α, β and probe refinement. */
+/** Method, iteration count, α, β, batch size, probe modes and probe refinement. */
 export function SolverPanel({ options, disabled, onChange }: Props) {
   const problems = validatePieOptions(options);
   const number = (key: NumberKey, text: string) => onChange({ ...options, [key]: parseField(text) });
@@ -60,6 +61,17 @@ export function SolverPanel({ options, disabled, onChange }: Props) {
       <label className="field">
         Positions per batch
         <input type="number" min={1} step={1} value={showField(options.batchSize)} onChange={(e) => number('batchSize', e.target.value)} />
+      </label>
+      <label className="field">
+        Probe modes
+        <input
+          type="number"
+          min={1}
+          max={MAX_PROBE_MODES}
+          step={1}
+          value={showField(options.probeModes)}
+          onChange={(e) => number('probeModes', e.target.value)}
+        />
       </label>
       <label className="checkbox">
         <input
