@@ -1,0 +1,214 @@
+/**
+ * Builds a ScanDataset from an .npz whose arrays match no known layout, following a mapping the
+ * user gave: which array is the diffraction stack, which holds the positions, their unit, and
+ * which component is x.
+ */
+import type { ScanDataset } from '../dataset';
+import { DataFormatError, type DataLocation } from '../errors';
+import { formatShape, isComplexDtype, parseNpyHeader, toFloat32Array, type NpyReadOptions } from '../npy';
+import { listNpzKeys, readNpzArray } from '../npz';
+import { localFileProvenance } from '../siemensStar';
+import { readZipEntry, type ZipArchive } from '../zip';
+import type { ArraySummary, MeasurementDomain, ReadNotice, ReadResult } from './readResult';
+import {
+  buildIntensities,
+  decideMeasurement,
+  describeLayout,
+  describeMeasurement,
+  detectZeroFrequency,
+  formatNumber,
+  realArrayFromNpy,
+  requireFinite,
+  requireNonNegativeAmplitudes,
+  requirePositionVector,
+  resolveStackGeometry,
+  resolveZeroFrequency,
+  type StackLayout,
+  type ZeroFrequencyMode,
+} from './stack';
+
+/** Where the scan positions are: one (M, 2) or (2, M) array, or one array per axis. */
+export type PositionMapping =
+  | {
+      kind: 'pairs';
+      key: string;
+      /** Which of the two components is x (the column): 0 for (x, y) pairs, 1 for (y, x) pairs. */
+      xComponent: 0 | 1;
+    }
+  | { kind: 'separate'; xKey: string; yKey: string };
+
+/** The user's answer to a MappingRequired result. */
+export interface ScanMapping {
+  /** Key of the diffraction stack, (M, N, N) or (N, N, M). */
+  stackKey: string;
+  /** Required for a cube such as (64, 64, 64), detected otherwise. */
+  stackLayout?: StackLayout;
+  /** Counts or amplitudes, detected when absent. */
+  measurement?: MeasurementDomain;
+  /** Where the stored patterns have their zero frequency. */
+  zeroFrequency: ZeroFrequencyMode;
+  positions: PositionMapping;
+  positionUnit: 'pixels' | 'metres';
+  /** Object pixel size, required when positionUnit is 'metres'. */
+  objectPixelSize_m?: number;
+  /** Whether a position marks the probe window's top-left corner or its centre. */
+  positionReference: 'corner' | 'centre';
+  /** Key of a complex N×N probe guess, or null for none. */
+  probeKey: string | null;
+  /** Defaults to that of a local file. */
+  provenance?: string;
+}
+
+/** Lists every array in an archive with its shape and dtype, marking arrays no reader can use. */
+export function summarizeArrays(archive: ZipArchive, options: NpyReadOptions = {}): ArraySummary[] {
+  return listNpzKeys(archive).map((key) => {
+    const entryName = `${key}.npy`;
+    const entry = archive.entries.find((candidate) => candidate.name === entryName);
+    const location = { file: archive.fileName, entry: entryName };
+    try {
+      // NOTE: this inflates each member in full to read its header, one at a time; reading only
+      // the first bytes of a deflate stream would keep the peak memory at one header.
+      const bytes = readZipEntry(archive, entry as NonNullable<typeof entry>);
+      const header = parseNpyHeader(bytes, location, options);
+      return { key, shape: header.shape, dtype: header.dtype, readable: true };
+    } catch (error) {
+      if (!(error instanceof DataFormatError)) throw error;
+      const declared = /dtype "([^"]*)"/.exec(error.received)?.[1];
+      return { key, shape: [], dtype: declared ?? 'unknown', readable: false, problem: error.message };
+    }
+  });
+}
+
+/**
+ * Reads the arrays that `mapping` names and converts them to a ScanDataset. Throws
+ * DataFormatError when an array is missing or does not fit its role, and a plain Error when the
+ * mapping itself is incomplete.
+ */
+export function applyMapping(archive: ZipArchive, mapping: ScanMapping, options: NpyReadOptions = {}): ReadResult {
+  const fileName = archive.fileName;
+  const notices: ReadNotice[] = [];
+  const keys = listNpzKeys(archive);
+  const read = (key: string) => {
+    if (!keys.includes(key)) {
+      throw new DataFormatError({
+        file: fileName,
+        entry: `${key}.npy`,
+        problem: `the mapped array ${JSON.stringify(key)} is missing`,
+        rule: 'Every array named in the mapping must be in the file',
+        received: `the arrays ${keys.map((name) => JSON.stringify(name)).join(', ')}`,
+        action: 'Choose arrays from the list shown',
+      });
+    }
+    return readNpzArray(archive, key, options);
+  };
+  if (mapping.positionUnit === 'metres' && !(Number.isFinite(mapping.objectPixelSize_m) && (mapping.objectPixelSize_m ?? 0) > 0)) {
+    throw new Error(`applyMapping: positions in metres need a positive objectPixelSize_m, received ${mapping.objectPixelSize_m}.`);
+  }
+
+  const stackLocation = { file: fileName, entry: `${mapping.stackKey}.npy` };
+  const stack = realArrayFromNpy(read(mapping.stackKey), stackLocation, 'diffraction');
+  const geometry = resolveStackGeometry(stack.shape, stackLocation, mapping.stackLayout);
+  const layoutNotice = describeLayout(geometry, mapping.stackKey);
+  if (layoutNotice !== null) notices.push(layoutNotice);
+  const measurement = decideMeasurement(stack, mapping.measurement);
+  notices.push(describeMeasurement(measurement));
+  if (measurement.assumed === 'amplitude') {
+    requireNonNegativeAmplitudes(stack, stackLocation);
+  }
+  const detected = detectZeroFrequency(stack, geometry, measurement.assumed);
+  const zeroFrequency = resolveZeroFrequency(detected, geometry.patternSize, mapping.zeroFrequency, 'the mapping');
+  notices.push(zeroFrequency.notice);
+
+  const { patternCount, patternSize } = geometry;
+  const raw = readMappedPositions(mapping.positions, read, fileName, patternCount, notices);
+  const scale = mapping.positionUnit === 'metres' ? 1 / (mapping.objectPixelSize_m as number) : 1;
+  const offset = mapping.positionReference === 'centre' ? patternSize / 2 : 0;
+  const positionX_px = Float32Array.from(raw.x, (x) => x * scale - offset);
+  const positionY_px = Float32Array.from(raw.y, (y) => y * scale - offset);
+  const unitText =
+    mapping.positionUnit === 'metres' ? `divided by the object pixel size ${formatNumber(mapping.objectPixelSize_m as number)} m` : 'read as object pixels';
+  const referenceText = mapping.positionReference === 'centre' ? `, and ${formatNumber(offset)} pixels (N/2) were subtracted to turn centres into corners` : '';
+  notices.push({ topic: 'unit-conversion', severity: 'info', message: `Positions were ${unitText}${referenceText}.` });
+
+  const dataset: ScanDataset = {
+    name: fileName,
+    patternCount,
+    patternSize,
+    intensities: buildIntensities(stack, geometry, measurement.assumed, zeroFrequency.location.shifted),
+    positionX_px,
+    positionY_px,
+    probe: mapping.probeKey === null ? null : readMappedProbe(read(mapping.probeKey), { file: fileName, entry: `${mapping.probeKey}.npy` }, patternSize),
+    provenance: mapping.provenance ?? localFileProvenance(fileName),
+  };
+  return {
+    kind: 'dataset',
+    format: 'mapped-npz',
+    dataset,
+    notices,
+    objectGuess: null,
+    measurement,
+    zeroFrequency: zeroFrequency.location,
+    geometry: null,
+    validPixels: null,
+  };
+}
+
+function readMappedPositions(
+  positions: PositionMapping,
+  read: (key: string) => ReturnType<typeof readNpzArray>,
+  fileName: string,
+  patternCount: number,
+  notices: ReadNotice[],
+): { x: Float64Array; y: Float64Array } {
+  if (positions.kind === 'separate') {
+    const vector = (key: string, meaning: string) => {
+      const location = { file: fileName, entry: `${key}.npy` };
+      return requirePositionVector(realArrayFromNpy(read(key), location, 'position'), patternCount, location, meaning);
+    };
+    return { x: vector(positions.xKey, 'The x position'), y: vector(positions.yKey, 'The y position') };
+  }
+
+  const location: DataLocation = { file: fileName, entry: `${positions.key}.npy` };
+  const array = realArrayFromNpy(read(positions.key), location, 'position');
+  // Leading axes of length 1, as in tike's (1, M, 2), carry no information.
+  const shape = array.shape.slice(array.shape.findIndex((size, axis) => size !== 1 || axis >= array.shape.length - 2));
+  const pairsInRows = shape.length === 2 && shape[0] === patternCount && shape[1] === 2;
+  const pairsInColumns = shape.length === 2 && shape[0] === 2 && shape[1] === patternCount;
+  if (!pairsInRows && !pairsInColumns) {
+    throw new DataFormatError({
+      ...location,
+      problem: 'the position array does not match the patterns',
+      rule: `The file has ${patternCount} patterns, so a position array must have shape (${patternCount}, 2) or (2, ${patternCount})`,
+      received: `shape ${formatShape(array.shape)} of ${array.dtype}`,
+      action: 'Choose the array that holds one position per pattern',
+    });
+  }
+  if (pairsInColumns && !pairsInRows) {
+    notices.push({ topic: 'positions', severity: 'info', message: `The positions are stored as (2, ${patternCount}), one row per axis.` });
+  }
+  const x = new Float64Array(patternCount);
+  const y = new Float64Array(patternCount);
+  const yComponent = 1 - positions.xComponent;
+  for (let index = 0; index < patternCount; index++) {
+    const at = (component: number) => (pairsInRows ? 2 * index + component : component * patternCount + index);
+    x[index] = array.values[at(positions.xComponent)];
+    y[index] = array.values[at(yComponent)];
+  }
+  requireFinite(x, location, 'The x position');
+  requireFinite(y, location, 'The y position');
+  return { x, y };
+}
+
+function readMappedProbe(probe: ReturnType<typeof readNpzArray>, location: DataLocation, patternSize: number): Float32Array {
+  const shape = probe.shape.filter((size, axis) => size !== 1 || axis >= probe.shape.length - 2);
+  if (!isComplexDtype(probe.dtype) || shape.length !== 2 || shape[0] !== patternSize || shape[1] !== patternSize) {
+    throw new DataFormatError({
+      ...location,
+      problem: 'the mapped probe does not fit the patterns',
+      rule: `The probe must be one complex ${patternSize}×${patternSize} array`,
+      received: `shape ${formatShape(probe.shape)} of ${probe.dtype}`,
+      action: 'Choose a complex array of the pattern size as the probe, or none',
+    });
+  }
+  return new Float32Array(toFloat32Array(probe));
+}
