@@ -7,15 +7,15 @@
 // Usage: node scripts/build_wasm_fft.mjs        (rewrites both files; commit them)
 //        node scripts/build_wasm_fft.mjs --check (exits 1 when the committed files are stale)
 //
-// The kernel runs 4 transforms side by side, one per f32x4 lane: 4 rows of a field in the row pass,
-// 4 adjacent columns in the column pass. Each block is gathered, in bit-reversed order, into a
-// scratch array of n elements of 32 bytes (a v128 of 4 real parts, then a v128 of 4 imaginary
-// parts), which stays in L1 cache up to n = 512. The first stage (radix 2 when log2(n) is odd,
-// radix 4 otherwise) runs during the gather, the radix-4 stages run in place in the scratch, and
-// the last one writes straight to the field: transposed back into 4 rows in the row pass, scaled
-// and interleaved into 4 columns in the column pass. Every butterfly is vertical SIMD, so only the
-// gather and the scatter shuffle lanes. Twiddles are read as splats from a float32 table that the
-// host computes in float64.
+// The kernel runs 4 transforms side by side, one per f32x4 lane. The row pass takes 4 rows of a
+// field at a time. The column pass takes 8 adjacent columns as two lane groups, so that each block
+// reads whole 64-byte cache lines. Each lane group is gathered, in bit-reversed order, into a scratch array of
+// n elements of 32 bytes (a v128 of 4 real parts, then a v128 of 4 imaginary parts), 16 KiB at
+// n = 512. The first stage (radix 8 when log2(n) is odd, radix 4 otherwise) runs during the gather,
+// the middle radix-4 stages run in place in the scratch, and the last one writes straight to the
+// field: transposed back into 4 rows in the row pass, scaled and interleaved into columns in the
+// column pass. Every butterfly is vertical SIMD, so only the gather and the store shuffle lanes.
+// Twiddles are read as splats from a float32 table that the host computes in float64.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
@@ -50,8 +50,8 @@ function complexMultiply(xr, xi, yr, yi, wr, wi) {
 
 /**
  * Statements of the radix-4 butterfly on inputs (a0..a3) already multiplied by their twiddles, in
- * the order of the bit-reversed decimation in time: a0 and a2 are the sub-transforms of the inputs
- * ≡ 0 and 2 (mod 4), a1 and a3 those of the inputs ≡ 1 and 3. Sets the outputs X[k], X[k+m],
+ * the order of the bit-reversed decimation in time. a0 and a2 are the sub-transforms of the inputs
+ * ≡ 0 and 2 (mod 4), and a1 and a3 those of the inputs ≡ 1 and 3. Sets the outputs X[k], X[k+m],
  * X[k+2m], X[k+3m] into (y0..y3). With t0 = a0 + a2, t1 = a0 - a2, t2 = a1 + a3, t3 = a1 - a3:
  *   X[k] = t0 + t2,  X[k+m] = t1 - i·t3,  X[k+2m] = t0 - t2,  X[k+3m] = t1 + i·t3.
  */
@@ -75,6 +75,10 @@ function radix4Butterfly() {
     set('y3i', add(get('t1i'), get('t3r'))),
   ];
 }
+
+const radix8Locals = [0, 1, 2, 3, 4, 5, 6, 7]
+  .flatMap((index) => [`(local $b${index}r v128)`, `(local $b${index}i v128)`])
+  .join(' ');
 
 const butterflyLocals = ['a0', 'a1', 'a2', 'a3', 't0', 't1', 't2', 't3', 'y0', 'y1', 'y2', 'y3', 'w1', 'w2', 'w3']
   .flatMap((name) => [`$${name}r`, `$${name}i`])
@@ -123,8 +127,8 @@ const indent = (lines, depth) => lines.map((line) => `${'  '.repeat(depth)}${lin
 /**
  * $stages runs the radix-4 stages with sub-transform lengths m = $m0, 4·$m0, … below $mEnd in
  * place on the scratch of $n elements. The twiddles of stage m start at byte $tw + 8·(m − $first),
- * where $first is the sub-transform length after the first stage's partner in the host's table,
- * and hold 6 float32 per k: cos and sin of −2πk·j/(4m) for j = 1, 2, 3.
+ * where $first is the host table's firstRadix4Length (2 when log2(n) is odd, else 1). They
+ * contain 6 float32 per k: cos and sin of −2πk·j/(4m) for j = 1, 2, 3.
  */
 const stagesFunction = `
   (func $stages (param $scratch i32) (param $n i32) (param $tw i32) (param $first i32) (param $m0 i32) (param $mEnd i32)
@@ -223,15 +227,62 @@ function storeToColumns(address, offset, re, im) {
   ];
 }
 
-/** Scratch-address locals of lane groups 0 and 1; group g's scratch starts 32·n·g bytes in. */
+/**
+ * Statements of the radix-8 first stage on 8 consecutive bit-reversed inputs, stored at `target`
+ * and the 7 scratch elements after it. `loadInput(re, im, index)` loads input `index` (0..7). It is
+ * a radix-2 stage on the pairs (0, 1), (2, 3), … and then the radix-4 stage with m = 2, whose
+ * twiddles for k = 1 are W8^1, W8^2 and W8^3, read from the host's table at $tw + 24.
+ */
+function radix8FirstStage(loadInput, target) {
+  const statements = [];
+  for (let pair = 0; pair < 4; pair += 1) {
+    const even = `b${2 * pair}`;
+    const odd = `b${2 * pair + 1}`;
+    statements.push(
+      ...loadInput('a0r', 'a0i', 2 * pair),
+      ...loadInput('a1r', 'a1i', 2 * pair + 1),
+      set(`${even}r`, add(get('a0r'), get('a1r'))),
+      set(`${even}i`, add(get('a0i'), get('a1i'))),
+      set(`${odd}r`, sub(get('a0r'), get('a1r'))),
+      set(`${odd}i`, sub(get('a0i'), get('a1i'))),
+    );
+  }
+  // For k = 0 the inputs at offsets 0, 2, 4, 6 take no twiddles, and for k = 1 those at 1, 3, 5, 7
+  // take W8^0..W8^3. Offsets 2 and 4 play the roles of a2 and a1, as in the generic stage.
+  for (const k of [0, 1]) {
+    statements.push(
+      set('a0r', get(`b${k}r`)),
+      set('a0i', get(`b${k}i`)),
+      set('a1r', get(`b${k + 4}r`)),
+      set('a1i', get(`b${k + 4}i`)),
+      set('a2r', get(`b${k + 2}r`)),
+      set('a2i', get(`b${k + 2}i`)),
+      set('a3r', get(`b${k + 6}r`)),
+      set('a3i', get(`b${k + 6}i`)),
+    );
+    if (k === 1) statements.push(...loadTwiddles(`(i32.add (local.get $tw) (i32.const 24))`), ...applyTwiddles());
+    statements.push(...radix4Butterfly());
+    ['y0', 'y1', 'y2', 'y3'].forEach((name, index) => {
+      const offset = 32 * (k + 2 * index);
+      statements.push(
+        `(v128.store offset=${offset} ${get(target)} ${get(`${name}r`)})`,
+        `(v128.store offset=${offset + 16} ${get(target)} ${get(`${name}i`)})`,
+      );
+    });
+  }
+  return statements;
+}
+
+/** Scratch-address locals of lane groups 0 and 1. The scratch of group g starts 32·n·g bytes in. */
 const TARGETS = ['target', 'targetB'];
 const SOURCES = ['source', 'sourceB'];
 
 /**
- * The gather loops with the first stage, then the remaining stages, for `groups` lane groups of 4
- * transforms. `loadElement(re, im, entry, group)` loads one element of the 4 transforms of `group`,
+ * The gather loops with the first stage (radix 8 when log2(n) is odd, radix 4 otherwise), then the
+ * radix-4 stages up to but not including the last
+ * one (m = n/4), for `groups` lane groups of 4 transforms. `loadElement(re, im, entry, group)` loads one element of the 4 transforms of `group`,
  * where `entry` is the i32 expression of the element's bit-reversal table entry. The table at $rev
- * holds 8·bitReverse(j) per j.
+ * contains 8·bitReverse(j) for each j.
  */
 function gatherAndStages(loadElement, groups) {
   const entry = (index) => `(i32.load offset=${4 * index} ${get('revEntry')})`;
@@ -240,18 +291,10 @@ function gatherAndStages(loadElement, groups) {
       `(v128.store offset=${32 * index} ${get(target)} ${get(`${name}r`)})`,
       `(v128.store offset=${32 * index + 16} ${get(target)} ${get(`${name}i`)})`,
     ]);
-  const radix2 = [];
+  const radix8 = [];
   const radix4 = [];
   for (let group = 0; group < groups; group += 1) {
-    radix2.push(
-      ...loadElement('a0r', 'a0i', entry(0), group),
-      ...loadElement('a1r', 'a1i', entry(1), group),
-      set('y0r', add(get('a0r'), get('a1r'))),
-      set('y0i', add(get('a0i'), get('a1i'))),
-      set('y1r', sub(get('a0r'), get('a1r'))),
-      set('y1i', sub(get('a0i'), get('a1i'))),
-      ...store(TARGETS[group], ['y0', 'y1']),
-    );
+    radix8.push(...radix8FirstStage((re, im, index) => loadElement(re, im, entry(index), group), TARGETS[group]));
     radix4.push(
       ...loadElement('a0r', 'a0i', entry(0), group),
       ...loadElement('a2r', 'a2i', entry(1), group),
@@ -271,7 +314,7 @@ function gatherAndStages(loadElement, groups) {
       .map(
         (_, group) =>
           `(call $stages (i32.add (local.get $scratch) (i32.mul (local.get $scratchBytes) (i32.const ${group}))) ` +
-          `(local.get $n) (local.get $tw) (i32.const ${first}) (i32.const ${m0}) (local.get $n))`,
+          `(local.get $n) (local.get $tw) (i32.const ${first}) (i32.const ${m0}) (local.get $quarter))`,
       )
       .join('\n        ');
   return `
@@ -280,11 +323,11 @@ function gatherAndStages(loadElement, groups) {
     (local.set $targetB (i32.add (local.get $scratch) (local.get $scratchBytes)))
     (if (i32.and (local.get $log2n) (i32.const 1))
       (then
-        (loop $radix2
-${indent(radix2, 5)}
-          ${advance(8, 64)}
-          (br_if $radix2 (i32.lt_u (local.get $target) (local.get $scratchEnd))))
-        ${stages(2, 2)})
+        (loop $radix8
+${indent(radix8, 5)}
+          ${advance(32, 256)}
+          (br_if $radix8 (i32.lt_u (local.get $target) (local.get $scratchEnd))))
+        ${stages(2, 8)})
       (else
         (loop $radix4
 ${indent(radix4, 5)}
@@ -293,21 +336,68 @@ ${indent(radix4, 5)}
         ${stages(1, 4)}))`;
 }
 
+/**
+ * The last radix-4 stage (m = n/4) of `groups` lane groups, fused with the store of its outputs.
+ * `storeElement(offsetName, re, im, group)` stores element e of the 4 transforms of `group`, where
+ * the local `offsetName` contains 8·e. Needs n greater than the length of the first stage.
+ */
+function lastStageAndStore(storeElement, groups) {
+  const body = [];
+  for (let group = 0; group < groups; group += 1) {
+    const source = SOURCES[group];
+    body.push(
+      set(source, i32add(get(group === 0 ? 'scratch' : 'scratchB'), '(i32.shl (local.get $k) (i32.const 5))')),
+      ...loadScratch('a0r', 'a0i', get(source)),
+      ...loadScratch('a2r', 'a2i', i32add(get(source), get('rowBytes'))),
+      ...loadScratch('a1r', 'a1i', i32add(get(source), '(i32.shl (local.get $rowBytes) (i32.const 1))')),
+      ...loadScratch('a3r', 'a3i', i32add(get(source), get('threeQuarters'))),
+      ...applyTwiddles(),
+      ...radix4Butterfly(),
+      ...storeElement('offset0', 'y0r', 'y0i', group),
+      ...storeElement('offset1', 'y1r', 'y1i', group),
+      ...storeElement('offset2', 'y2r', 'y2i', group),
+      ...storeElement('offset3', 'y3r', 'y3i', group),
+    );
+  }
+  return `
+    (local.set $w (i32.add (local.get $tw) (i32.shl (i32.sub (local.get $quarter) (local.get $first)) (i32.const 3))))
+    (local.set $k (i32.const 0))
+    (loop $last
+      (local.set $offset0 (i32.shl (local.get $k) (i32.const 3)))
+      (local.set $offset1 (i32.add (local.get $offset0) (local.get $quarterBytes)))
+      (local.set $offset2 (i32.add (local.get $offset1) (local.get $quarterBytes)))
+      (local.set $offset3 (i32.add (local.get $offset2) (local.get $quarterBytes)))
+${indent(loadTwiddles(get('w')), 3)}
+${indent(body, 3)}
+      (local.set $w (i32.add (local.get $w) (i32.const 24)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $last (i32.lt_u (local.get $k) (local.get $quarter))))`;
+}
+
 const blockLocals = `
     (local $revEntry i32) (local $target i32) (local $targetB i32) (local $source i32) (local $sourceB i32)
-    (local $scratchBytes i32) (local $scratchEnd i32)
+    (local $scratchB i32) (local $scratchBytes i32) (local $scratchEnd i32) (local $rowBytes i32)
+    (local $first i32) (local $quarter i32) (local $quarterBytes i32) (local $threeQuarters i32) (local $k i32) (local $w i32)
+    (local $firstLength i32) (local $offset0 i32) (local $offset1 i32) (local $offset2 i32) (local $offset3 i32)
     (local $pairLow v128) (local $pairHigh v128)
     ${butterflyLocals}
+    ${radix8Locals}
     (local.set $scratchBytes (i32.shl (local.get $n) (i32.const 5)))
-    (local.set $scratchEnd (i32.add (local.get $scratch) (local.get $scratchBytes)))`;
+    (local.set $scratchB (i32.add (local.get $scratch) (local.get $scratchBytes)))
+    (local.set $scratchEnd (local.get $scratchB))
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $first (i32.add (i32.const 1) (i32.and (local.get $log2n) (i32.const 1))))
+    (local.set $quarter (i32.shr_u (local.get $n) (i32.const 2)))
+    (local.set $quarterBytes (i32.shl (local.get $quarter) (i32.const 3)))
+    (local.set $threeQuarters (i32.mul (local.get $rowBytes) (i32.const 3)))
+    (local.set $firstLength (i32.shl (i32.const 4) (i32.and (local.get $log2n) (i32.const 1))))`;
 
 /** $rows transforms the n rows of the field at $field in place, 4 rows at a time. */
 const rowsFunction = `
   (func $rows (param $field i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $sign v128)
-    (local $rowBytes i32) (local $blockEnd i32) (local $offset i32)
+    (local $blockEnd i32) (local $offset i32)
     (local $row0 i32) (local $row1 i32) (local $row2 i32) (local $row3 i32)
     ${blockLocals}
-    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
     (local.set $blockEnd (i32.add (local.get $field) (i32.mul (local.get $rowBytes) (local.get $n))))
     (local.set $row0 (local.get $field))
     (loop $block
@@ -315,13 +405,18 @@ const rowsFunction = `
       (local.set $row2 (i32.add (local.get $row1) (local.get $rowBytes)))
       (local.set $row3 (i32.add (local.get $row2) (local.get $rowBytes)))
 ${indent([gatherAndStages(loadFromRows, 1)], 1)}
-      (local.set $offset (i32.const 0))
-      (local.set $source (local.get $scratch))
-      (loop $scatter
-${indent([...loadScratch('a0r', 'a0i', get('source')), ...storeToRows(get('offset'), 'a0r', 'a0i')], 4)}
-        (local.set $offset (i32.add (local.get $offset) (i32.const 8)))
-        (local.set $source (i32.add (local.get $source) (i32.const 32)))
-        (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))
+      (if (i32.gt_u (local.get $n) (local.get $firstLength))
+        (then
+${indent([lastStageAndStore((offset, re, im) => storeToRows(get(offset), re, im), 1)], 3)})
+        (else
+          ;; n = 4 or 8: the first stage was the whole transform.
+          (local.set $offset (i32.const 0))
+          (local.set $source (local.get $scratch))
+          (loop $scatter
+${indent([...loadScratch('a0r', 'a0i', get('source')), ...storeToRows(get('offset'), 'a0r', 'a0i')], 6)}
+            (local.set $offset (i32.add (local.get $offset) (i32.const 8)))
+            (local.set $source (i32.add (local.get $source) (i32.const 32)))
+            (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))))
       (local.set $row0 (i32.add (local.get $row3) (local.get $rowBytes)))
       (br_if $block (i32.lt_u (local.get $row0) (local.get $blockEnd)))))`;
 
@@ -333,18 +428,20 @@ ${indent([...loadScratch('a0r', 'a0i', get('source')), ...storeToRows(get('offse
  */
 function columnsFunction(groups) {
   const width = 4 * groups;
-  const scatter = [];
+  const plainScatter = [];
   for (let group = 0; group < groups; group += 1) {
-    scatter.push(
+    plainScatter.push(
       ...loadScratch('a0r', 'a0i', get(SOURCES[group])),
       ...storeToColumns(get('address'), 32 * group, 'a0r', 'a0i'),
     );
   }
+  // Element e of the columns is at $column + e·rowBytes = $column + (8e)·n.
+  const storeElement = (offset, re, im, group) =>
+    storeToColumns(i32add(get('column'), `(i32.mul ${get(offset)} (local.get $n))`), 32 * group, re, im);
   return `
   (func $columns${width} (param $field i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $scale v128) (param $imagScale v128)
-    (local $rowBytes i32) (local $columnEnd i32) (local $column i32) (local $address i32)
+    (local $columnEnd i32) (local $column i32) (local $address i32)
     ${blockLocals}
-    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
     (local.set $columnEnd (i32.add (local.get $field) (local.get $rowBytes)))
     (local.set $column (local.get $field))
     (loop $block
@@ -358,15 +455,20 @@ ${indent(
   ],
   1,
 )}
-      (local.set $address (local.get $column))
-      (local.set $source (local.get $scratch))
-      (local.set $sourceB (i32.add (local.get $scratch) (local.get $scratchBytes)))
-      (loop $scatter
-${indent(scatter, 4)}
-        (local.set $address (i32.add (local.get $address) (local.get $rowBytes)))
-        (local.set $source (i32.add (local.get $source) (i32.const 32)))
-        (local.set $sourceB (i32.add (local.get $sourceB) (i32.const 32)))
-        (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))
+      (if (i32.gt_u (local.get $n) (local.get $firstLength))
+        (then
+${indent([lastStageAndStore(storeElement, groups)], 3)})
+        (else
+          ;; n = 4 or 8: the first stage was the whole transform.
+          (local.set $address (local.get $column))
+          (local.set $source (local.get $scratch))
+          (local.set $sourceB (local.get $scratchB))
+          (loop $scatter
+${indent(plainScatter, 6)}
+            (local.set $address (i32.add (local.get $address) (local.get $rowBytes)))
+            (local.set $source (i32.add (local.get $source) (i32.const 32)))
+            (local.set $sourceB (i32.add (local.get $sourceB) (i32.const 32)))
+            (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))))
       (local.set $column (i32.add (local.get $column) (i32.const ${8 * width})))
       (br_if $block (i32.lt_u (local.get $column) (local.get $columnEnd)))))`;
 }

@@ -1,10 +1,68 @@
-// Checks the typed-array FFT of fft.ts on its own, at every supported size, against a separable
-// direct DFT in float64.
+// Checks both FFT2 paths of fft.ts, the WebAssembly SIMD kernel and the TypeScript fallback, and
+// the dispatching fft2, against NumPy references and a separable direct DFT in float64.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { relativeRms } from '../../../test/fixtures/kernels/load.mjs';
-import { fft2, getFftPlan, isFftSize } from './fft';
+import { loadKernelCases, relativeRms } from '../../../test/fixtures/kernels/load.mjs';
+import { fft2, fft2Scalar, fft2Simd, getFftPlan, isFft2SimdAvailable, isFftSize } from './fft';
 import { randomValues } from './testValues';
+
+type Fft2 = typeof fft2;
+
+/** One FFT2 path under test and the smallest N it supports. */
+interface FftPath {
+  name: string;
+  run: Fft2;
+  minSize: number;
+}
+
+const paths: FftPath[] = [
+  { name: 'fft2', run: fft2, minSize: 2 },
+  { name: 'fft2Scalar', run: fft2Scalar, minSize: 2 },
+  { name: 'fft2Simd', run: fft2Simd, minSize: 4 },
+];
+
+/** Relative RMS error allowed against float64 references; float32 rounding gives about 1.5e-7. */
+const TOLERANCE = 1e-6;
+
+/** A NumPy reference case: interleaved [batch, size, size, 2] input and expected output. */
+interface NumpyCase {
+  name: string;
+  inverse: boolean;
+  batch: number;
+  size: number;
+  x: Float32Array;
+  expected: Float32Array;
+}
+
+/** Reads the small-size cases of wasm/make_fft2_fixtures.py and the FFT2 cases of the kernel fixtures. */
+function loadNumpyCases(): NumpyCase[] {
+  const dir = join(import.meta.dirname, 'wasm', 'fixtures');
+  const read = (file: string) => {
+    const bytes = readFileSync(join(dir, file));
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  };
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    cases: { name: string; inverse: boolean; batch: number; size: number }[];
+  };
+  const small = manifest.cases.map((entry) => ({
+    ...entry,
+    x: read(`${entry.name}.x.bin`),
+    expected: read(`${entry.name}.expected.bin`),
+  }));
+  const kernelCases = loadKernelCases()
+    .filter((testCase) => testCase.kernel === 'fft2' || testCase.kernel === 'ifft2')
+    .map((testCase) => ({
+      name: testCase.name,
+      inverse: testCase.kernel === 'ifft2',
+      batch: testCase.expected.shape[0],
+      size: testCase.expected.shape[1],
+      x: testCase.inputs.x.data as Float32Array,
+      expected: testCase.expected.data as Float32Array,
+    }));
+  return [...small, ...kernelCases];
+}
 
 /** Unitary 2-D DFT of interleaved n×n fields as a direct 1-D DFT over rows, then over columns. */
 function separableDft2(x: Float32Array, batch: number, n: number, inverse: boolean): Float64Array {
@@ -43,35 +101,80 @@ function separableDft2(x: Float32Array, batch: number, n: number, inverse: boole
   return result;
 }
 
-describe('typed-array fft2', () => {
-  const sizes = [2, 4, 8, 16, 32, 64, 128, 256, 512];
+describe('fft2 paths', () => {
+  it('loads the SIMD kernel in Node', () => {
+    // Node 20 and every Chromium that runs the app validate WebAssembly SIMD, so a false here means
+    // the module failed to build or load, not a missing feature.
+    expect(isFft2SimdAvailable()).toBe(true);
+  });
 
-  it.each(sizes)('matches the direct DFT at N=%i', (n) => {
-    const batch = n <= 64 ? 3 : 1;
-    const input = randomValues(batch * n * n * 2, n);
-    // The direct DFT costs 2n³ operations, so N=512 checks only the forward direction; the inverse
-    // differs from it only in the conjugations that the smaller sizes cover.
-    const directions = n < 512 ? [false, true] : [false];
-    for (const inverse of directions) {
-      const output = new Float32Array(input.length);
-      fft2(input, output, batch, n, inverse);
-      expect(relativeRms(output, separableDft2(input, batch, n, inverse))).toBeLessThanOrEqual(1e-6);
+  const numpyCases = loadNumpyCases();
+  it.each(numpyCases.map((testCase) => [testCase.name, testCase] as const))('match NumPy on %s', (_name, testCase) => {
+    const { batch, size, inverse } = testCase;
+    for (const path of paths.filter((candidate) => size >= candidate.minSize)) {
+      const output = new Float32Array(testCase.x.length);
+      path.run(testCase.x, output, batch, size, inverse);
+      expect(relativeRms(output, testCase.expected), path.name).toBeLessThanOrEqual(TOLERANCE);
     }
   });
 
-  it('works in place', () => {
+  const sizes = [2, 4, 8, 16, 32, 64, 128, 256, 512];
+  it.each(sizes)('match the direct DFT at N=%i', (n) => {
+    // The direct DFT costs 2n³ multiply-adds per field, so N = 512 runs a single field.
+    const batches = n < 512 ? [1, 3] : [1];
+    for (const batch of batches) {
+      const input = randomValues(batch * n * n * 2, n + batch);
+      for (const inverse of [false, true]) {
+        const expected = separableDft2(input, batch, n, inverse);
+        for (const path of paths.filter((candidate) => n >= candidate.minSize)) {
+          const output = new Float32Array(input.length);
+          path.run(input, output, batch, n, inverse);
+          const label = `${path.name}, batch ${batch}, inverse ${inverse}`;
+          expect(relativeRms(output, expected), label).toBeLessThanOrEqual(TOLERANCE);
+        }
+      }
+    }
+  });
+
+  it('SIMD splits large batches into chunks', () => {
+    // 9 fields of 128×128 are 1.2 MB, several of the kernel's copy chunks, with one field left over.
+    const n = 128;
+    const batch = 9;
+    const input = randomValues(batch * n * n * 2, 11);
+    const expected = separableDft2(input, batch, n, false);
+    const output = new Float32Array(input.length);
+    fft2Simd(input, output, batch, n, false);
+    expect(relativeRms(output, expected)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.each(paths.map((path) => [path.name, path] as const))('%s works in place', (_name, path) => {
     const n = 32;
-    const input = randomValues(2 * n * n * 2, 5);
+    const input = randomValues(3 * n * n * 2, 5);
     const separate = new Float32Array(input.length);
-    fft2(input, separate, 2, n, false);
+    path.run(input, separate, 3, n, false);
     const inPlace = input.slice();
-    fft2(inPlace, inPlace, 2, n, false);
+    path.run(inPlace, inPlace, 3, n, false);
     expect(inPlace).toEqual(separate);
   });
 
-  it('rejects arrays shorter than the batch', () => {
-    expect(() => fft2(new Float32Array(100), new Float32Array(128), 1, 8, false)).toThrow(
+  it.each(paths.map((path) => [path.name, path] as const))('%s leaves values past the batch alone', (_name, path) => {
+    const n = 16;
+    const fieldLength = n * n * 2;
+    const input = randomValues(3 * fieldLength, 6);
+    const output = new Float32Array(3 * fieldLength).fill(7);
+    path.run(input, output, 2, n, true);
+    expect(output.subarray(2 * fieldLength).every((value) => value === 7)).toBe(true);
+  });
+
+  it.each(paths.map((path) => [path.name, path] as const))('%s rejects arrays shorter than the batch', (_name, path) => {
+    expect(() => path.run(new Float32Array(100), new Float32Array(128), 1, 8, false)).toThrow(
       'fft2: 1 fields of 8×8 need 128 float32 values, received input 100 and output 128.',
+    );
+  });
+
+  it('fft2Simd rejects N=2', () => {
+    expect(() => fft2Simd(new Float32Array(8), new Float32Array(8), 1, 2, false)).toThrow(
+      'fft2Simd: the SIMD kernel needs N ≥ 4, received N = 2. Call fft2 to fall back.',
     );
   });
 
@@ -80,5 +183,10 @@ describe('typed-array fft2', () => {
     expect(isFftSize(1)).toBe(false);
     expect(isFftSize(1024)).toBe(true);
     expect(() => getFftPlan(96)).toThrow('FFT length must be a power of two of at least 2, received 96.');
+    for (const path of paths) {
+      expect(() => path.run(new Float32Array(96 * 96 * 2), new Float32Array(96 * 96 * 2), 1, 96, false)).toThrow(
+        'FFT length must be a power of two of at least 2, received 96.',
+      );
+    }
   });
 });
