@@ -56,7 +56,7 @@ const ELECTRONVOLT_J = 1.602176634e-19;
 const MAX_PLAUSIBLE_ENERGY_J = 1e-12;
 
 export interface CxiReadOptions {
-  /** Where the stored frames have their zero frequency. Defaults to 'centre'. */
+  /** Location of the zero frequency in the stored frames. Defaults to 'centre'. */
   zeroFrequency?: ZeroFrequencyMode;
   /** Sample-to-detector distance, used when the file has none. */
   distance_m?: number;

@@ -47,7 +47,7 @@ export function detectContainer(bytes: Uint8Array): ContainerKind {
 
 /**
  * Reads a scan file held in memory with the reader its content calls for. Returns a ReadResult,
- * or MappingRequired when an .npz has arrays under names no reader knows. Throws DataFormatError
+ * or MappingRequired when an .npz has arrays under names that no reader recognises. Throws DataFormatError
  * for unrecognised, malformed or unsupported input.
  */
 export async function readScanFile(

@@ -50,9 +50,19 @@ export function requireCompleteHdf5(bytes: Uint8Array, fileName: string): void {
       action: 'Choose an HDF5 or CXI file',
     });
   }
+
+  // Byte positions of the offset size and the base address, which the end-of-file address
+  // follows after the free-space (v0, v1) or superblock-extension (v2, v3) address.
   const version = bytes[base + 8];
-  const offsetSizeAt = version <= 1 ? base + 13 : base + 9;
-  const endAddressAt = version === 0 ? base + 24 : version === 1 ? base + 28 : base + 12;
+  let offsetSizeAt = base + 9;
+  let baseAddressAt = base + 12;
+  if (version === 0) {
+    offsetSizeAt = base + 13;
+    baseAddressAt = base + 24;
+  } else if (version === 1) {
+    offsetSizeAt = base + 13;
+    baseAddressAt = base + 28;
+  }
   const truncated = (received: string) =>
     new DataFormatError({
       file: fileName,
@@ -64,14 +74,17 @@ export function requireCompleteHdf5(bytes: Uint8Array, fileName: string): void {
   if (bytes.length < offsetSizeAt + 1) {
     throw truncated(`${bytes.length} bytes, which end inside the superblock`);
   }
+
   const offsetSize = bytes[offsetSizeAt];
   if (version > 3 || ![2, 4, 8].includes(offsetSize)) {
     return; // An unknown layout: leave the decision to the HDF5 library.
   }
-  const endFieldAt = endAddressAt + 2 * offsetSize;
+
+  const endFieldAt = baseAddressAt + 2 * offsetSize;
   if (bytes.length < endFieldAt + offsetSize) {
     throw truncated(`${bytes.length} bytes, which end inside the superblock`);
   }
+
   let storedEnd = 0;
   let undefinedAddress = true;
   for (let index = offsetSize - 1; index >= 0; index--) {

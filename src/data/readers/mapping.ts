@@ -1,6 +1,6 @@
 /**
  * Builds a ScanDataset from an .npz whose arrays match no known layout, following a mapping the
- * user gave: which array is the diffraction stack, which holds the positions, their unit, and
+ * user gave: which array is the diffraction stack, which contains the positions, their unit, and
  * which component is x.
  */
 import type { ScanDataset } from '../dataset';
@@ -27,17 +27,17 @@ import {
   type ZeroFrequencyMode,
 } from './stack';
 
-/** Where the scan positions are: one (M, 2) or (2, M) array, or one array per axis. */
+/** Location of the scan positions: one (M, 2) or (2, M) array, or one array per axis. */
 export type PositionMapping =
   | {
       kind: 'pairs';
       key: string;
-      /** Which of the two components is x (the column): 0 for (x, y) pairs, 1 for (y, x) pairs. */
+      /** Index of the x component (the column): 0 for (x, y) pairs, 1 for (y, x) pairs. */
       xComponent: 0 | 1;
     }
   | { kind: 'separate'; xKey: string; yKey: string };
 
-/** The user's answer to a MappingRequired result. */
+/** The user's choice of arrays and units for a MappingRequired result. */
 export interface ScanMapping {
   /** Key of the diffraction stack, (M, N, N) or (N, N, M). */
   stackKey: string;
@@ -45,7 +45,7 @@ export interface ScanMapping {
   stackLayout?: StackLayout;
   /** Counts or amplitudes, detected when absent. */
   measurement?: MeasurementDomain;
-  /** Where the stored patterns have their zero frequency. */
+  /** Location of the zero frequency in the stored patterns. */
   zeroFrequency: ZeroFrequencyMode;
   positions: PositionMapping;
   positionUnit: 'pixels' | 'metres';
@@ -66,8 +66,8 @@ export function summarizeArrays(archive: ZipArchive, options: NpyReadOptions = {
     const entry = archive.entries.find((candidate) => candidate.name === entryName);
     const location = { file: archive.fileName, entry: entryName };
     try {
-      // NOTE: this inflates each member in full to read its header, one at a time; reading only
-      // the first bytes of a deflate stream would keep the peak memory at one header.
+      // NOTE: this inflates each member in full, one at a time, to read its header. Inflating only
+      // the first bytes of each deflate stream would cut the peak memory to one header.
       const bytes = readZipEntry(archive, entry as NonNullable<typeof entry>);
       const header = parseNpyHeader(bytes, location, options);
       return { key, shape: header.shape, dtype: header.dtype, readable: true };

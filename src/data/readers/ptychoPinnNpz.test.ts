@@ -6,14 +6,14 @@ import { validateScanDataset } from '../validate';
 import { readPtychoPinnNpz } from './ptychoPinnNpz';
 import { captureDataFormatError, expectedReaders, maxRelativeError, readReaderFixture } from './readerFixtures';
 
-// float32 holds 24 bits of mantissa, so values converted once agree with NumPy's float64 to 2^-24.
+// float32 has 24 bits of mantissa, so values converted once agree with NumPy's float64 to 2^-24.
 const FLOAT32_TOLERANCE = 1e-6;
 
 function readFixture(name: string, options = {}) {
   return readPtychoPinnNpz(readReaderFixture(name), name, options);
 }
 
-/** A valid PtychoPINN archive of M = 3 patterns of 4×4, with `changes` replacing or removing arrays. */
+/** Builds a valid PtychoPINN archive of M = 3 patterns of 4×4, with `changes` replacing or removing arrays. */
 function smallArchive(changes: Record<string, NpyArray | null> = {}): Uint8Array {
   const arrays: Record<string, NpyArray> = {
     diffraction: createNpyArray('float32', [3, 4, 4], new Float32Array(48).fill(0.5)),
@@ -113,7 +113,7 @@ describe('readPtychoPinnNpz on NumPy fixtures', () => {
     const expected = expectedReaders['pinn-counts-float64.npz'];
     const { dataset, zeroFrequency } = readFixture('pinn-counts-float64.npz', { zeroFrequency: 'corner' });
     expect(zeroFrequency?.shifted).toBe(false);
-    // Unshifted, pixel [0, 0] holds the stored pixel [0, 0], which the reference holds at [8, 8].
+    // Unshifted, pixel [0, 0] is the stored pixel [0, 0], which the shifted reference has at [8, 8].
     expect(dataset.intensities[0]).toBe(expected.intensities[8 * 16 + 8]);
   });
 });

@@ -37,10 +37,10 @@ import {
   type ZeroFrequencyMode,
 } from './stack';
 
-/** Keys that hold the diffraction stack, in the order they are looked up. */
+/** Keys of the diffraction stack, in the order they are looked up. */
 export const PTYCHOPINN_STACK_KEYS = ['diffraction', 'diff3d'] as const;
 
-/** Keys this reader uses; any other key is listed in a notice as unused. */
+/** Keys this reader uses. Any other key is listed in a notice as unused. */
 const KNOWN_KEYS = new Set([
   ...PTYCHOPINN_STACK_KEYS,
   'xcoords',
@@ -58,7 +58,7 @@ export interface PtychoPinnReadOptions {
   measurement?: MeasurementDomain;
   /** Reads the stack in this layout, required for a cube such as (64, 64, 64). */
   stackLayout?: StackLayout;
-  /** Where the stored patterns have their zero frequency. Defaults to 'centre', PtychoPINN's convention. */
+  /** Location of the zero frequency in the stored patterns. Defaults to 'centre', PtychoPINN's convention. */
   zeroFrequency?: ZeroFrequencyMode;
   /** Uses `xcoords_start`/`ycoords_start` instead of `xcoords`/`ycoords`. */
   useStartCoordinates?: boolean;
@@ -68,7 +68,7 @@ export interface PtychoPinnReadOptions {
   npy?: NpyReadOptions;
 }
 
-/** Whether an archive's keys name a PtychoPINN dataset, that is, it has a known stack key. */
+/** Checks for a PtychoPINN stack key ("diffraction" or "diff3d") among an archive's keys. */
 export function hasPtychoPinnKeys(keys: readonly string[]): boolean {
   return PTYCHOPINN_STACK_KEYS.some((key) => keys.includes(key));
 }
@@ -315,7 +315,7 @@ function describeScanIndex(
     notices.push({
       topic: 'positions',
       severity: 'warning',
-      message: `"scan_index" holds ${distinct} different values, so the file may combine several scans; all patterns were read as one scan.`,
+      message: `"scan_index" contains ${distinct} different values, so the file may combine several scans; all patterns were read as one scan.`,
     });
   }
 }

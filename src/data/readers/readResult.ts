@@ -1,6 +1,6 @@
 /**
  * The records that the scan readers in this folder return: a ScanDataset with the assumptions
- * made while converting it, or a request for the user to say which array holds what.
+ * made while converting it, or a request for the user to say which array contains what.
  */
 import type { ScanDataset } from '../dataset';
 import type { ZipArchive } from '../zip';
@@ -8,7 +8,7 @@ import type { ZipArchive } from '../zip';
 /** The file layouts that the readers recognise. */
 export type ScanFileFormat = 'tike-npz' | 'ptychopinn-npz' | 'cxi' | 'mapped-npz';
 
-/** What a stored diffraction value measures: photon counts, or their square root. */
+/** Quantity that a stored diffraction value measures: photon counts, or their square root. */
 export type MeasurementDomain = 'counts' | 'amplitude';
 
 export type NoticeTopic =
@@ -30,7 +30,7 @@ export interface ReadNotice {
   message: string;
 }
 
-/** Which measurement domain was assumed for the stored values, and why. */
+/** The measurement domain assumed for the stored values, with the reason. */
 export interface MeasurementDecision {
   assumed: MeasurementDomain;
   /** True when the caller forced the domain through an option instead of detecting it. */
@@ -39,7 +39,7 @@ export interface MeasurementDecision {
 }
 
 /**
- * Where the zero spatial frequency (the direct beam) sits. The detected location is the circular
+ * Location of the zero spatial frequency (the direct beam). The detected location is the circular
  * centroid of the mean pattern, in the file's pixel grid, so it is meaningful for centred and
  * corner layouts alike.
  */
@@ -107,13 +107,13 @@ export interface ArraySummary {
   dtype: string;
   /** False when no reader can use the array (strings, objects, oversized or damaged members). */
   readable: boolean;
-  /** Why the array cannot be read, when `readable` is false. */
+  /** Reason the array cannot be read, when `readable` is false. */
   problem?: string;
 }
 
 /**
  * Returned when a file's arrays match no known layout: the caller asks the user which array is
- * which and passes the answer to applyMapping together with `archive`.
+ * which and passes the choice to applyMapping together with `archive`.
  */
 export interface MappingRequired {
   kind: 'mapping-required';

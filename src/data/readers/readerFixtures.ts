@@ -11,7 +11,7 @@ import { DataFormatError } from '../errors';
 
 export const READER_FIXTURE_DIR = resolve(import.meta.dirname, '../../../test/fixtures/readers');
 
-/** What a reader must return for one fixture, as make_reader_fixtures.py recorded it. */
+/** The values a reader must return for one fixture, as make_reader_fixtures.py recorded them. */
 export interface ExpectedDataset {
   patternCount: number;
   patternSize: number;

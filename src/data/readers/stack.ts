@@ -20,7 +20,7 @@ export interface RealArray {
 /** Order of the axes of a diffraction stack: (M, N, N) or PtychoPINN's legacy (N, N, M). */
 export type StackLayout = 'patterns-first' | 'patterns-last';
 
-/** Where the zero frequency sits in the file: 'detect' picks the nearer of centre and corner. */
+/** Location of the zero frequency in the stored patterns. 'detect' picks the nearer of centre and corner. */
 export type ZeroFrequencyMode = 'centre' | 'corner' | 'detect';
 
 export interface StackGeometry {
@@ -177,7 +177,7 @@ export function describeMeasurement(decision: MeasurementDecision): ReadNotice {
 }
 
 /**
- * Throws DataFormatError when an amplitude stack holds negative values, which squaring would
+ * Throws DataFormatError when an amplitude stack contains negative values, which squaring would
  * silently turn into positive intensities.
  */
 export function requireNonNegativeAmplitudes(stack: RealArray, location: DataLocation): void {
@@ -197,8 +197,8 @@ export function requireNonNegativeAmplitudes(stack: RealArray, location: DataLoc
 
 /**
  * Detects the zero frequency of a stack in the file's pixel grid as the circular centroid of the
- * mean pattern: the direct beam dominates the mean, and a circular mean handles a beam that sits
- * at the array corner and wraps around, where a plain centroid would land in the middle.
+ * mean pattern, because the direct beam dominates the mean. A circular mean also handles a beam
+ * at the array corner that wraps around, where a plain centroid would land in the middle.
  */
 export function detectZeroFrequency(
   stack: RealArray,
@@ -293,7 +293,12 @@ export function resolveZeroFrequency(
   const action = shifted
     ? `The patterns were shifted by ${half} pixels on both axes (an inverse fftshift) to put the zero frequency at [0, 0]`
     : 'The patterns were kept as stored, with the zero frequency at [0, 0]';
-  const why = mode === 'detect' ? 'detected' : mode === 'centre' ? `${formatName} stores centred patterns` : 'the caller chose the corner';
+  let why = 'the caller chose the corner';
+  if (mode === 'detect') {
+    why = 'detected';
+  } else if (mode === 'centre') {
+    why = `${formatName} stores centred patterns`;
+  }
   if (expectedDistance > tolerance) {
     return {
       location,
@@ -313,7 +318,7 @@ export function resolveZeroFrequency(
 }
 
 /**
- * Builds the dataset's intensity array: patterns first, squared when the file holds amplitudes,
+ * Builds the dataset's intensity array: patterns first, squared when the file contains amplitudes,
  * and with an inverse fftshift when `shift` is true, all in one pass over the stored values.
  */
 export function buildIntensities(stack: RealArray, geometry: StackGeometry, domain: MeasurementDomain, shift: boolean): Float32Array {
