@@ -28,6 +28,8 @@ export interface ExpectedDataset {
   objectPixelSize_m?: number;
   geometry?: Record<string, number>;
   validPixels?: number[];
+  /** Stored values, C order, where a test feeds them to a helper directly. */
+  input?: number[];
 }
 
 export const expectedReaders: Record<string, ExpectedDataset> = JSON.parse(
