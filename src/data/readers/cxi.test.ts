@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { validateScanDataset } from '../validate';
 import { CXI_TRANSLATION_PATH, readCxi } from './cxi';
 import { findHdf5Superblock, requireCompleteHdf5 } from './hdf5';
-import { captureDataFormatError, expectedReaders, maxRelativeError, readReaderFixture } from './readerFixtures';
+import { captureDataFormatError, expectedReaders, maxRelativeError, readReaderFixture } from '../../../test/fixtures/readers/readerFixtures';
 
 // The reference computes in float64, and the reader rounds each result to float32 once.
 const FLOAT32_TOLERANCE = 1e-6;

@@ -113,6 +113,9 @@ function readCxiFile(file: H5File, fileName: string, options: CxiReadOptions): R
 
   const physics = readPhysics(file, fileName, patternSize, options, notices);
   const translation = readTranslations(translationDataset, { ...location, entry: CXI_TRANSLATION_PATH }, patternCount, notices);
+  // NOTE: a sample translation moves the object under a fixed beam, so the probe's position on
+  // the object may be the negated translation, and programs differ on this sign and on whether y
+  // points up. The stored values are used as they are, so a mirrored object points to this sign.
   const half = patternSize / 2;
   const positionX_px = Float32Array.from(translation.x_m, (x) => x / physics.objectPixelSizeX_m - half);
   const positionY_px = Float32Array.from(translation.y_m, (y) => y / physics.objectPixelSizeY_m - half);

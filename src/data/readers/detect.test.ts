@@ -8,7 +8,7 @@ import { writeNpz } from '../npz';
 import { openZip } from '../zip';
 import { applyMapping, detectContainer, readScanFile, summarizeArrays, type ScanMapping } from './detect';
 import type { MappingRequired, ReadResult } from './readResult';
-import { captureDataFormatError, expectedReaders, maxRelativeError, readReaderFixture } from './readerFixtures';
+import { captureDataFormatError, expectedReaders, maxRelativeError, readReaderFixture } from '../../../test/fixtures/readers/readerFixtures';
 
 const FLOAT32_TOLERANCE = 1e-6;
 const MINIMAL_CXI = resolve(import.meta.dirname, '../../../../shared/data/cxi/minimal.cxi');

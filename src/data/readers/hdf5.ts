@@ -123,6 +123,8 @@ export async function withHdf5File<T>(bytes: Uint8Array, fileName: string, read:
   requireCompleteHdf5(bytes, fileName);
   const { File, fs } = await loadH5wasm();
   const path = `/ptychoscope-input-${++fileCounter}.h5`;
+  // NOTE: MEMFS keeps its own copy of the file, so reading needs about twice the file size in
+  // memory, and no limit on the whole file is checked here, only on each dataset read from it.
   fs.writeFile(path, bytes);
   try {
     let file: H5File;

@@ -4,7 +4,7 @@ import { createNpyArray, type NpyArray } from '../npy';
 import { writeNpz } from '../npz';
 import { validateScanDataset } from '../validate';
 import { readPtychoPinnNpz } from './ptychoPinnNpz';
-import { captureDataFormatError, expectedReaders, maxRelativeError, readReaderFixture } from './readerFixtures';
+import { captureDataFormatError, expectedReaders, maxRelativeError, readReaderFixture } from '../../../test/fixtures/readers/readerFixtures';
 
 // float32 has 24 bits of mantissa, so values converted once agree with NumPy's float64 to 2^-24.
 const FLOAT32_TOLERANCE = 1e-6;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { captureDataFormatError, expectedReaders } from '../../../test/fixtures/readers/readerFixtures';
 import {
   buildIntensities,
   decideMeasurement,
@@ -9,7 +10,6 @@ import {
   type RealArray,
   type StackGeometry,
 } from './stack';
-import { captureDataFormatError, expectedReaders } from './readerFixtures';
 
 const LOCATION = { file: 'test.npz', entry: 'diffraction.npy' };
 
