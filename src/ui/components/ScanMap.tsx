@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import type { ScanDataset } from '../../data/dataset';
 
 interface Props {
-  dataset: ScanDataset;
+  dataset: Pick<ScanDataset, 'patternCount' | 'patternSize' | 'positionX_px' | 'positionY_px'>;
   size_px?: number;
 }
 
