@@ -5,10 +5,11 @@
  */
 import type { ScanDataset } from '../dataset';
 import { DataFormatError, type DataLocation } from '../errors';
-import { formatShape, isComplexDtype, parseNpyHeader, toFloat32Array, type NpyReadOptions } from '../npy';
+import { formatShape, isComplexDtype, toFloat32Array, type NpyReadOptions } from '../npy';
 import { listNpzKeys, readNpzArray } from '../npz';
 import { localFileProvenance } from '../siemensStar';
-import { readZipEntry, type ZipArchive } from '../zip';
+import type { ZipArchive } from '../zip';
+import { readNpzMemberHeader } from './npzHeaders';
 import type { ArraySummary, MeasurementDomain, ReadNotice, ReadResult } from './readResult';
 import {
   buildIntensities,
@@ -64,12 +65,8 @@ export function summarizeArrays(archive: ZipArchive, options: NpyReadOptions = {
   return listNpzKeys(archive).map((key) => {
     const entryName = `${key}.npy`;
     const entry = archive.entries.find((candidate) => candidate.name === entryName);
-    const location = { file: archive.fileName, entry: entryName };
     try {
-      // NOTE: this inflates each member in full, one at a time, to read its header. Inflating only
-      // the first bytes of each deflate stream would cut the peak memory to one header.
-      const bytes = readZipEntry(archive, entry as NonNullable<typeof entry>);
-      const header = parseNpyHeader(bytes, location, options);
+      const header = readNpzMemberHeader(archive, entry as NonNullable<typeof entry>, options);
       return { key, shape: header.shape, dtype: header.dtype, readable: true };
     } catch (error) {
       if (!(error instanceof DataFormatError)) throw error;
