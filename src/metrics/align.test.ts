@@ -184,6 +184,12 @@ describe('alignImages options and errors', () => {
     expect(() => alignImages(reference, estimate, { region: new Uint8Array(64 * 64) })).toThrow(/no pixel/);
   });
 
+  it('rejects a NaN pixel', () => {
+    const broken = Float32Array.from(estimate.data);
+    broken[2 * (3 * 64 + 5) + 1] = Number.NaN;
+    expect(() => alignImages(reference, { data: broken, height: 64, width: 64 })).toThrow(/pixel \(3, 5\) is NaN/);
+  });
+
   it('rejects a data array of the wrong length', () => {
     expect(() => alignImages(reference, { data: new Float32Array(10), height: 64, width: 64 })).toThrow(/8192/);
   });

@@ -76,7 +76,7 @@ export function alignImages(reference: ComplexImage, estimate: ComplexImage, opt
   const regionMask = regionToMask(region, height, width);
 
   const registerRegion = (field: ComplexImage) => {
-    // The estimate is correlated beyond the region's edge, where the image has pixels there.
+    // Registration also reads the estimate up to the margin beyond the region, where the image extends that far.
     const box = growRectangle(boundingBox(regionMask, height, width), REGISTRATION_MARGIN_PX, height, width);
     return registerImages(cropComplex(reference, box), cropComplex(field, box), {
       // Without a region the images are treated as periodic, as in the plain method, with no taper.

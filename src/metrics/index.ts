@@ -70,6 +70,9 @@ export interface ReconstructionComparison {
  * Aligns `estimate` with `reference` (see {@link alignImages}) and computes every metric on the
  * aligned pair, over the pixels of the region that the shift did not wrap around. Phases are split
  * so that neither image adds 2π jumps the other lacks (see {@link splitPhaseAndAmplitude}).
+ *
+ * NOTE: this runs synchronously. A 500 × 600 image with a 400 × 500 region took about 0.9 s in
+ * Node 20 on a shared 2-core machine, so large objects belong in a worker.
  */
 export function compareReconstructions(
   reference: ComplexImage,

@@ -32,7 +32,7 @@ export interface PixelRectangle {
  */
 export type Region = Uint8Array | readonly boolean[] | PixelRectangle;
 
-/** Throws unless `image` has positive integer sides and height·width·2 values. */
+/** Throws unless `image` has positive integer sides and height·width·2 finite values. */
 export function checkComplexImage(image: ComplexImage, name: string): void {
   checkSides(image.height, image.width, name);
   const expected = image.height * image.width * 2;
@@ -41,6 +41,15 @@ export function checkComplexImage(image: ComplexImage, name: string): void {
       `${name}: a ${image.height}×${image.width} complex image needs ${expected} interleaved float32 values ` +
         `(re, im per pixel), received ${image.data.length}. Pass the [H, W, 2] array with its own height and width.`,
     );
+  }
+  for (let i = 0; i < expected; i += 1) {
+    if (!Number.isFinite(image.data[i])) {
+      const pixel = Math.floor(i / 2);
+      throw new Error(
+        `${name}: pixel (${Math.floor(pixel / image.width)}, ${pixel % image.width}) is ${image.data[i]}, ` +
+          'but every value must be finite. Replace NaN and infinite values first, for instance by 0 outside the scanned region.',
+      );
+    }
   }
 }
 
