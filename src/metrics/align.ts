@@ -1,8 +1,8 @@
 /**
  * Alignment of a reconstruction with a reference before the two are compared. Ptychography
  * recovers an object only up to a translation, a global phase offset, a linear phase ramp (a
- * shift of the far field) and, with an unknown probe scale, an amplitude factor, so metrics
- * computed without removing these measure the ambiguities instead of the reconstruction.
+ * shift of the far field) and, with an unknown probe scale, an amplitude factor. Metrics computed
+ * without removing these measure the ambiguities instead of the reconstruction.
  *
  * Steps: sub-pixel registration inside the region (registration.ts); when the ramp is corrected,
  * a ramp fit after that registration, removal of that ramp and a second registration; a Fourier
@@ -14,7 +14,7 @@ import { boundingBox, cropComplex, cropMask, growRectangle, regionToMask } from 
 import { fourierShift, registerImages, type RegistrationQuantity } from './registration';
 import { checkComplexImage, checkSameShape, type ComplexImage, type Region } from './types';
 
-/** Which phase terms the alignment removes. */
+/** Phase terms that the alignment removes. */
 export type PhaseCorrection = 'none' | 'offset' | 'offset-and-ramp';
 
 export interface AlignmentOptions {
@@ -24,7 +24,7 @@ export interface AlignmentOptions {
   register?: boolean;
   /** Refinement steps per pixel of the registration. Default 20 (0.05 px). */
   upsampleFactor?: number;
-  /** What registration correlates; see {@link RegistrationQuantity}. Default 'complex'. */
+  /** Quantity that registration correlates; see {@link RegistrationQuantity}. Default 'complex'. */
   registrationQuantity?: RegistrationQuantity;
   /** Default 'offset-and-ramp'. */
   phaseCorrection?: PhaseCorrection;
@@ -186,8 +186,8 @@ const RAMP_FIT_ROUNDS = 3;
  * The phase difference angle(r·conj(e)) is weighted by |r|·|e|, because the phase of weak pixels is
  * mostly noise. The offset starts at the phase of Σ r·conj(e), which needs no unwrapping. The ramp
  * and a correction of the offset then come from weighted least squares on the residual wrapped to
- * (−π, π], in coordinates centred on the mask, repeated so that a ramp whose residual first wrapped
- * is fitted once the residual no longer does.
+ * (−π, π], in coordinates centred on the mask. The fit is repeated on the rewrapped residual, so a
+ * ramp steep enough to wrap the first residual is still fitted once the residual no longer wraps.
  */
 function fitPhaseRamp(
   reference: ComplexImage,
