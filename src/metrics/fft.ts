@@ -100,6 +100,7 @@ function getBluesteinPlan(n: number): BluesteinPlan {
   let m = 1;
   while (m < 2 * n - 1) m *= 2;
   const inner = getRadix2Plan(m);
+
   const chirpCos = new Float64Array(n);
   const chirpSin = new Float64Array(n);
   for (let k = 0; k < n; k += 1) {
@@ -108,6 +109,7 @@ function getBluesteinPlan(n: number): BluesteinPlan {
     chirpCos[k] = Math.cos(angle);
     chirpSin[k] = Math.sin(angle);
   }
+
   const filterRe = new Float64Array(m);
   const filterIm = new Float64Array(m);
   filterRe[0] = 1;
@@ -118,6 +120,7 @@ function getBluesteinPlan(n: number): BluesteinPlan {
     filterIm[m - k] = -chirpSin[k];
   }
   radix2Forward(inner, filterRe, filterIm);
+
   const plan = {
     n,
     inner,

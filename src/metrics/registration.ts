@@ -10,9 +10,10 @@
  *
  * Within a region, only the reference is masked, and with a soft edge. Masking both images adds
  * the overlap of the two masks to c(p), which is largest at zero shift and pulls the peak towards
- * it: by up to 0.09 px in NumPy trials on noise-free 96×80 images with a 76×64 rectangle, against
- * at most 0.025 px (half the grid step) without a mask. A hard edge also gives full weight to
- * content that the shift moves across it.
+ * it. In ten NumPy trials (random shifts within ±2 px, noise-free 96×80 band-limited images, a
+ * 76×64 rectangle) the error reached 0.09 px, against at most 0.025 px (half the grid step) for
+ * the whole periodic image without a mask. A hard edge also gives full weight to content that the
+ * shift moves across it.
  */
 import { fft2d, signedFrequencyIndex } from './fft';
 import { checkComplexImage, checkMask, checkSameShape, type ComplexImage } from './types';
