@@ -3,12 +3,13 @@
  * `window.ptychoLab`, to run single kernels on a chosen backend with data passed in from Node.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 
 import { loadBundledSiemensStar } from '../data/siemensStar';
 import { createBrowserEnvironment } from '../device/browserEnvironment';
 import { resolveBackend, type BackendResolution, type RequestedBackend } from '../device/policy';
-import { fft2 } from '../engine/ops';
+import { extractPatches, fft2, overlapSum } from '../engine/ops';
 import { registerPhysicsKernels } from '../engine/register';
 import { runProgram, setShaderDebug, takeShaderErrors, type WebGPUBackend } from '../engine/webgpu/program';
 import { defaultsFor } from '../solvers/pie/options';
@@ -348,6 +349,247 @@ async function benchFft(request: BenchFftRequest): Promise<BenchFftResult> {
   };
 }
 
+/**
+ * Makes an object [height, width, 2] whose pixel (row, col) contains (row, col), so that every value
+ * names its own position. Every coordinate up to 2^24 is exact in float32. On webgl and webgpu
+ * the object is written by a program on the device, which computes each position from its
+ * integer output index. That avoids moving a large array from JavaScript to the device.
+ */
+function makeCoordinateObject(height: number, width: number): tf.Tensor3D {
+  const backendName = tf.getBackend();
+  if (backendName === 'webgl') {
+    const program: GPGPUProgram = {
+      variableNames: [],
+      outputShape: [height, width, 2],
+      packedInputs: false,
+      packedOutput: false,
+      userCode: `
+        void main() {
+          ivec3 coords = getOutputCoords();
+          setOutput(float(coords.z == 0 ? coords.x : coords.y));
+        }
+      `,
+    };
+    const info = (tf.backend() as MathBackendWebGL).runWebGLProgram(program, [], 'float32');
+    return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor3D;
+  }
+  if (backendName === 'webgpu') {
+    const wgsl = `
+      fn main(index: i32) {
+        if (index >= uniforms.size) {
+          return;
+        }
+        let width = uniforms.outShape.y;
+        let row = index / width;
+        result[index] = vec2<f32>(f32(row), f32(index - row * width));
+      }
+    `;
+    const info = runProgram(tf.backend() as WebGPUBackend, {
+      wgslFile: 'coordinateObject.wgsl',
+      wgslSource: wgsl,
+      variableNames: [],
+      outputComponent: 2,
+      outputShape: [height, width, 2],
+      shaderKey: 'labCoordinateObject',
+      size: true,
+      dispatchLayout: { x: [0, 1, 2] },
+      dispatch: [Math.ceil((height * width) / 64), 1, 1],
+      workgroupSize: [64, 1, 1],
+      getUserCode: () => wgsl,
+    }, []);
+    return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor3D;
+  }
+  const values = new Float32Array(height * width * 2);
+  for (let row = 0; row < height; row += 1) {
+    for (let col = 0; col < width; col += 1) {
+      values[2 * (row * width + col)] = row;
+      values[2 * (row * width + col) + 1] = col;
+    }
+  }
+  return tf.tensor3d(values, [height, width, 2]);
+}
+
+interface LargeObjectRequest {
+  backend: 'cpu' | 'webgl' | 'webgpu';
+  height: number;
+  width: number;
+  /** Side n of each square patch. */
+  patchSize: number;
+  /** Top-left corner (row, col) of each patch. Patches outside the object are expected to read as zero. */
+  positions: Array<[number, number]>;
+}
+
+/** Outcome of comparing a kernel output with its expected values for exact equality. */
+interface ExactnessReport {
+  /** Floats compared. */
+  checked: number;
+  /** Floats that differ from their expected value. */
+  mismatches: number;
+  /** The first few mismatches, as "where: received x, expected y". */
+  examples: string[];
+}
+
+interface LargeObjectResult {
+  backend: string;
+  /** Floats in the object, H·W·2. */
+  objectFloats: number;
+  /** extractPatches of the coordinate object at every position, against (row, col) or 0 outside. */
+  extract: ExactnessReport;
+  /** overlapSum of coordinate-coded patches, over the whole output. */
+  overlap: ExactnessReport;
+  /** Wall time of each part, from the first call until its output was read back. */
+  seconds: { extract: number; overlap: number };
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+}
+
+function newReport(): ExactnessReport {
+  return { checked: 0, mismatches: 0, examples: [] };
+}
+
+function expectExact(report: ExactnessReport, received: number, expected: number, where: () => string): void {
+  report.checked += 1;
+  if (received === expected) return;
+  report.mismatches += 1;
+  if (report.examples.length < 5) report.examples.push(`${where()}: received ${received}, expected ${expected}`);
+}
+
+/**
+ * Checks that extractPatches and overlapSum address a large object exactly on `backend`, with no
+ * read-back of the object itself.
+ *
+ * 1. extractPatches cuts the patches at `positions` out of the coordinate object (see
+ *    makeCoordinateObject), and every patch pixel must hold its own object (row, col), or zero
+ *    where the patch leaves the object.
+ * 2. overlapSum places patches whose pixels hold the (row, col) of the object pixel they land on.
+ *    Then every output pixel must equal (k·row, k·col), where k is the number of patches that
+ *    cover it, and zero elsewhere. The whole output is read back and checked.
+ */
+async function checkLargeObject(request: LargeObjectRequest): Promise<LargeObjectResult> {
+  const { backend, height, width, patchSize, positions } = request;
+  const started = await useBackend(backend);
+  if (!started.ok) throw new Error(`checkLargeObject: the ${backend} backend failed to start in this browser.`);
+  const numTensorsBefore = tf.memory().numTensors;
+  const count = positions.length;
+  const pixelsPerPatch = patchSize * patchSize;
+  const positionTensor = tf.tensor2d(positions.flat(), [count, 2], 'int32');
+  const covers = (k: number, row: number, col: number): boolean =>
+    row >= positions[k][0] && row < positions[k][0] + patchSize && col >= positions[k][1] && col < positions[k][1] + patchSize;
+  const inside = (row: number, col: number): boolean => row >= 0 && row < height && col >= 0 && col < width;
+
+  const extract = newReport();
+  let start = performance.now();
+  const object = makeCoordinateObject(height, width);
+  let patchValues: Float32Array;
+  try {
+    const patches = extractPatches(object, positionTensor, patchSize);
+    try {
+      patchValues = (await patches.data()) as Float32Array;
+    } finally {
+      patches.dispose();
+    }
+  } finally {
+    object.dispose();
+  }
+  const extractSeconds = (performance.now() - start) / 1000;
+  for (let k = 0; k < count; k += 1) {
+    for (let i = 0; i < patchSize; i += 1) {
+      for (let j = 0; j < patchSize; j += 1) {
+        const row = positions[k][0] + i;
+        const col = positions[k][1] + j;
+        const offset = 2 * (k * pixelsPerPatch + i * patchSize + j);
+        const where = (): string => `patch ${k} pixel (${i}, ${j}) at object (${row}, ${col})`;
+        expectExact(extract, patchValues[offset], inside(row, col) ? row : 0, () => `${where()}, real`);
+        expectExact(extract, patchValues[offset + 1], inside(row, col) ? col : 0, () => `${where()}, imaginary`);
+      }
+    }
+  }
+
+  const coded = new Float32Array(count * pixelsPerPatch * 2);
+  for (let k = 0; k < count; k += 1) {
+    for (let p = 0; p < pixelsPerPatch; p += 1) {
+      coded[2 * (k * pixelsPerPatch + p)] = positions[k][0] + Math.floor(p / patchSize);
+      coded[2 * (k * pixelsPerPatch + p) + 1] = positions[k][1] + (p % patchSize);
+    }
+  }
+  const overlap = newReport();
+  start = performance.now();
+  const patchTensor = tf.tensor4d(coded, [count, patchSize, patchSize, 2]);
+  let summed: Float32Array;
+  try {
+    const output = overlapSum(patchTensor, positionTensor, height, width);
+    try {
+      summed = (await output.data()) as Float32Array;
+    } finally {
+      output.dispose();
+    }
+  } finally {
+    patchTensor.dispose();
+    positionTensor.dispose();
+  }
+  const overlapSeconds = (performance.now() - start) / 1000;
+  const rowMin = Math.max(0, Math.min(...positions.map(([row]) => row)));
+  const rowMax = Math.min(height - 1, Math.max(...positions.map(([row]) => row)) + patchSize - 1);
+  const colMin = Math.max(0, Math.min(...positions.map(([, col]) => col)));
+  const colMax = Math.min(width - 1, Math.max(...positions.map(([, col]) => col)) + patchSize - 1);
+  for (let row = 0; row < height; row += 1) {
+    const inRows = row >= rowMin && row <= rowMax;
+    for (let col = 0; col < width; col += 1) {
+      let covering = 0;
+      if (inRows && col >= colMin && col <= colMax) {
+        for (let k = 0; k < count; k += 1) if (covers(k, row, col)) covering += 1;
+      }
+      const offset = 2 * (row * width + col);
+      if (covering === 0 && summed[offset] === 0 && summed[offset + 1] === 0) {
+        overlap.checked += 2;
+        continue;
+      }
+      expectExact(overlap, summed[offset], covering * row, () => `object (${row}, ${col}), real`);
+      expectExact(overlap, summed[offset + 1], covering * col, () => `object (${row}, ${col}), imaginary`);
+    }
+  }
+
+  return {
+    backend: tf.getBackend(),
+    objectFloats: height * width * 2,
+    extract,
+    overlap,
+    seconds: { extract: extractSeconds, overlap: overlapSeconds },
+    numTensorsBefore,
+    numTensorsAfter: tf.memory().numTensors,
+  };
+}
+
+/**
+ * Calls `kernel` on the current backend with an object or output of height×width and returns the
+ * error it throws, or null when it runs. The extractPatches object is a zero-filled array that is
+ * never written, so its pages need not be committed, and a kernel that rejects the size before
+ * uploading it never touches them.
+ */
+async function largeObjectError(kernel: 'extractPatches' | 'overlapSum', height: number, width: number): Promise<string | null> {
+  const positions = tf.tensor2d([0, 0], [1, 2], 'int32');
+  const tensors: tf.Tensor[] = [positions];
+  try {
+    let output: tf.Tensor;
+    if (kernel === 'extractPatches') {
+      const object = tf.tensor3d(new Float32Array(height * width * 2), [height, width, 2]);
+      tensors.push(object);
+      output = extractPatches(object, positions, 4);
+    } else {
+      const patches = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+      tensors.push(patches);
+      output = overlapSum(patches, positions, height, width);
+    }
+    tensors.push(output);
+    await output.data();
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
 /** Runs the device policy with the real browser environment. Rejects as resolveBackend() does. */
 async function resolve(requested: RequestedBackend): Promise<BackendResolution> {
   return resolveBackend(requested, createBrowserEnvironment());
@@ -364,9 +606,22 @@ declare global {
       runWgsl: typeof runWgsl;
       benchPie: typeof benchPie;
       benchFft: typeof benchFft;
+      checkLargeObject: typeof checkLargeObject;
+      largeObjectError: typeof largeObjectError;
     };
   }
 }
 
-window.ptychoLab = { tf, useBackend, runKernel, resolve, setShaderDebug, runWgsl, benchPie, benchFft };
+window.ptychoLab = {
+  tf,
+  useBackend,
+  runKernel,
+  resolve,
+  setShaderDebug,
+  runWgsl,
+  benchPie,
+  benchFft,
+  checkLargeObject,
+  largeObjectError,
+};
 document.body.dataset.ready = 'true';

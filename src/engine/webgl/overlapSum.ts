@@ -11,11 +11,22 @@
  * from 115 to 87 ms, read-back included, with unchanged output bits. That was measured for
  * [32, 128, 128, 2] patches at scattered positions on a 360×360 object, in headless Chromium on
  * SwiftShader WebGL with two busy CPU cores.
+ *
+ * On WebGL 2 the patches are read with texelFetch at an integer flat index (see texelFetch.ts).
+ * Each output pixel takes its coordinates from tfjs's getOutputCoords, which turns the fragment's
+ * texture position into a texel row and column and derives the flat output index from them in
+ * integers.
+ *
+ * NOTE: the output [height, width, 2] is an unpacked float32 texture, so height · width · 2 must
+ * not exceed WEBGL_MAX_TEXTURE_SIZE². With the 8192 of SwiftShader WebGL 2 that allows objects up
+ * to 4096 × 8192 (or about 5792²) but not 8192². Larger outputs are rejected by
+ * assertFitsUnpackedTexture before anything runs.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GPGPUProgram, MathBackendWebGL } from '@tensorflow/tfjs';
 
 import { OVERLAP_SUM } from '../kernelNames';
+import { assertFitsUnpackedTexture, canUseTexelFetch, unpackedTexelFetch } from './texelFetch';
 
 /**
  * Returns how many patch bits one float texel of the mask texture stores, or 0 where the masks
@@ -66,8 +77,19 @@ function makeCoverageMaskProgram(
 }
 
 /**
- * Builds the gather program for `count` positions. A rank-3 `patches` is one patch that every
- * position reuses, so its reads drop the batch index. With bitsPerTexel 0 the program takes no
+ * Returns the GLSL expression for element (b, row, col, coords.z) of `patches`. A rank-3
+ * `patches` is one patch that every position reuses, so its reads drop the batch index.
+ */
+function patchRead(patchesShape: number[], texelFetch: boolean): string {
+  const size = patchesShape[patchesShape.length - 2];
+  const batched = patchesShape.length === 4;
+  if (!texelFetch) return batched ? 'getPatches(b, row, col, coords.z)' : 'getPatches(row, col, coords.z)';
+  const pixel = batched ? `(b * ${size} + row) * ${size} + col` : `row * ${size} + col`;
+  return `fetchPatches((${pixel}) * 2 + coords.z)`;
+}
+
+/**
+ * Builds the gather program for `count` positions. With bitsPerTexel 0 the program takes no
  * masks and tests every position itself.
  */
 function makeOverlapSumProgram(
@@ -78,7 +100,9 @@ function makeOverlapSumProgram(
   bitsPerTexel: number,
 ): GPGPUProgram {
   const size = patchesShape[patchesShape.length - 2];
-  const patchAt = patchesShape.length === 4 ? 'b, row, col, coords.z' : 'row, col, coords.z';
+  const texelFetch = canUseTexelFetch(patchesShape);
+  const patchAt = patchRead(patchesShape, texelFetch);
+  const fetchFunction = texelFetch ? unpackedTexelFetch('patches', 'fetchPatches') : '';
   const program = {
     variableNames: ['patches', 'positions'],
     outputShape: [height, width, 2],
@@ -89,6 +113,7 @@ function makeOverlapSumProgram(
     return {
       ...program,
       userCode: `
+        ${fetchFunction}
         void main() {
           ivec3 coords = getOutputCoords();
           float sum = 0.0;
@@ -96,7 +121,7 @@ function makeOverlapSumProgram(
             int row = coords.x - round(getPositions(b, 0));
             int col = coords.y - round(getPositions(b, 1));
             if (row >= 0 && row < ${size} && col >= 0 && col < ${size}) {
-              sum += getPatches(${patchAt});
+              sum += ${patchAt};
             }
           }
           setOutput(sum);
@@ -108,6 +133,7 @@ function makeOverlapSumProgram(
     ...program,
     variableNames: ['patches', 'positions', 'masks'],
     userCode: `
+      ${fetchFunction}
       void main() {
         ivec3 coords = getOutputCoords();
         float sum = 0.0;
@@ -118,7 +144,7 @@ function makeOverlapSumProgram(
               int b = word * ${bitsPerTexel} + bit;
               int row = coords.x - round(getPositions(b, 0));
               int col = coords.y - round(getPositions(b, 1));
-              sum += getPatches(${patchAt});
+              sum += ${patchAt};
             }
           }
         }
@@ -139,6 +165,8 @@ function overlapSumWebGl({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0
         'Expected positive integers.',
     );
   }
+  assertFitsUnpackedTexture('overlapSum (webgl)', 'output', [Number(height), Number(width), 2]);
+  assertFitsUnpackedTexture('overlapSum (webgl)', 'patches', patches.shape);
   const count = positions.shape[0];
   const size = patches.shape[patches.shape.length - 2];
   // With no positions there is nothing to mask, and a mask texture would have no columns.

@@ -1,8 +1,24 @@
-/** WebGPU kernel for OVERLAP_SUM (see overlapSum.wgsl). */
+/**
+ * WebGPU kernel for OVERLAP_SUM (see overlapSum.wgsl). Every index in the shader is an i32, so it
+ * addresses any output that fits one storage binding exactly.
+ *
+ * NOTE: the output [height, width, 2] is bound as one storage buffer, so height · width · 8 bytes
+ * must not exceed the device's maxStorageBufferBindingSize and maxBufferSize. Both are 1 GiB on
+ * SwiftShader in Chromium 156, which allows 8192² (512 MiB) and up to about 11585².
+ * assertFitsStorageBinding rejects larger outputs with an error before the dispatch.
+ */
 import * as tf from '@tensorflow/tfjs';
 
 import { OVERLAP_SUM, type OverlapSumAttrs } from '../kernelNames';
-import { ELEMENTWISE_WORKGROUP_SIZE, flatDispatch, runProgram, type KernelArgs, type KernelProgram, type WebGPUBackend } from './program';
+import {
+  assertFitsStorageBinding,
+  ELEMENTWISE_WORKGROUP_SIZE,
+  flatDispatch,
+  runProgram,
+  type KernelArgs,
+  type KernelProgram,
+  type WebGPUBackend,
+} from './program';
 import overlapSumSource from './overlapSum.wgsl?raw';
 
 /**
@@ -43,6 +59,10 @@ function overlapSumKernelFunc({ inputs, attrs, backend }: KernelArgs): tf.Tensor
     );
   }
 
+  const webgpu = backend as WebGPUBackend;
+  assertFitsStorageBinding(webgpu, OVERLAP_SUM, 'output', [height, width, 2]);
+  assertFitsStorageBinding(webgpu, OVERLAP_SUM, 'patches', patches.shape);
+
   // NOTE: the threshold is measured on SwiftShader only. On hardware GPUs, where barriers are
   // cheap, tiling may pay off at smaller B.
   const tiled = positions.shape[0] >= TILED_MIN_PATCHES;
@@ -62,7 +82,7 @@ function overlapSumKernelFunc({ inputs, attrs, backend }: KernelArgs): tf.Tensor
     uniforms: 'patchSize : i32, patchStride : i32,',
     getUserCode: () => `${constants}\n${overlapSumSource}`,
   };
-  return runProgram(backend as WebGPUBackend, program, [patches, positions], [
+  return runProgram(webgpu, program, [patches, positions], [
     { type: 'int32', data: [patchSize] },
     { type: 'int32', data: [singlePatch ? 0 : patchSize * patchSize] },
   ]);

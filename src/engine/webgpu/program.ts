@@ -20,7 +20,7 @@
  * - When `dispatch[0]` exceeds `maxComputeWorkgroupsPerDimension`, tfjs reshapes the dispatch to
  *   2-D or 3-D, so shaders derive their flat workgroup index from all three components.
  */
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 export type { WebGPUBackend, WebGPUProgram };
@@ -46,6 +46,31 @@ export const ELEMENTWISE_WORKGROUP_SIZE = 64;
 export function flatDispatch(count: number, workgroupSize = ELEMENTWISE_WORKGROUP_SIZE): [number, number, number] {
   return [Math.max(1, Math.ceil(count / workgroupSize)), 1, 1];
 }
+
+/**
+ * Throws when a float32 tensor of `shape` is larger than one storage buffer binding of this
+ * device, or has more vec2 elements than an i32 index reaches.
+ *
+ * tfjs 4.22 requests the adapter's own maxStorageBufferBindingSize and maxBufferSize for its
+ * device (1 GiB each on SwiftShader in Chromium 156). It does not check tensor sizes against
+ * them. A buffer or binding beyond those limits raises only a WebGPU validation error, which tfjs
+ * does not check for, so the physics kernels call this for their large operands first.
+ */
+export function assertFitsStorageBinding(backend: WebGPUBackend, kernel: string, tensorName: string, shape: number[]): void {
+  const { maxStorageBufferBindingSize, maxBufferSize } = backend.device.limits;
+  const maxBytes = Math.min(maxStorageBufferBindingSize, maxBufferSize, MAX_I32_VEC2_ELEMENTS * 8);
+  const bytes = util.sizeFromShape(shape) * 4;
+  if (bytes > maxBytes) {
+    throw new Error(
+      `${kernel}: ${tensorName} [${shape.join(', ')}] takes ${bytes} bytes, more than the ${maxBytes} bytes that ` +
+        `one WebGPU storage binding holds on this device (maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, ` +
+        `maxBufferSize ${maxBufferSize}). Use a smaller object or the cpu backend.`,
+    );
+  }
+}
+
+/** Element count that the kernels' i32 indices into vec2<f32> arrays reach. */
+const MAX_I32_VEC2_ELEMENTS = 2 ** 31 - 1;
 
 let shaderDebug = false;
 let pendingChecks: Array<Promise<string | null>> = [];
