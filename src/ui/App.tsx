@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 
 import { loadBundledSiemensStar } from '../data/siemensStar';
+import type { SimulatedDataset } from '../data/simulator/simulateDataset';
+import { validateScanDataset } from '../data/validate';
 import type { ScanDataset } from '../data/dataset';
 import { parseRequestedBackend, type RequestedBackend } from '../device/policy';
 import { validatePieOptions } from '../solvers/pie/options';
@@ -12,7 +14,9 @@ import { PolicyBanner } from './components/PolicyBanner';
 import { formatIterations, ProgressPanel } from './components/ProgressPanel';
 import { ResultsPanel } from './components/ResultsPanel';
 import { ScanFilePicker } from './components/ScanFilePicker';
+import { SimulatorPanel } from './components/SimulatorPanel';
 import { SolverPanel } from './components/SolverPanel';
+import { TruthComparisonPanel } from './components/TruthComparisonPanel';
 import { useReconstruction } from './useReconstruction';
 
 function backendFromUrl(): { requested: RequestedBackend; problem: string | null } {
@@ -38,6 +42,8 @@ export function App() {
   const [datasetWarnings, setDatasetWarnings] = useState<string[]>([]);
   const [loadingFile, setLoadingFile] = useState(false);
   const [rejectedLoad, setRejectedLoad] = useState<string | null>(null);
+  /** The true object and probe when the loaded scan was simulated in the page. */
+  const [truth, setTruth] = useState<SimulatedDataset['truth'] | null>(null);
   const session = useReconstruction(requested, dataset);
   const running = session.runState === 'running' || session.runState === 'stopping';
   const settingsValid = validatePieOptions(session.options).length === 0;
@@ -97,10 +103,25 @@ export function App() {
           }
           setRejectedLoad(null);
           setDataset(next);
+          setTruth(null);
           setDatasetError(null);
           setDatasetWarnings(warnings);
         }}
       />
+      <details className="simulator">
+        <summary>Simulate a scan</summary>
+        <SimulatorPanel
+          disabled={running}
+          onSimulated={(simulated) => {
+            const report = validateScanDataset(simulated.dataset);
+            setRejectedLoad(null);
+            setDataset(simulated.dataset);
+            setTruth(simulated.truth);
+            setDatasetError(null);
+            setDatasetWarnings(report.warnings.map((issue) => issue.message));
+          }}
+        />
+      </details>
       {rejectedLoad && (
         <p className="banner banner-error" role="alert">
           {rejectedLoad}
@@ -149,6 +170,14 @@ export function App() {
         {session.snapshot && <ResultsPanel snapshot={session.snapshot} />}
         <ErrorPlot errors={session.progress?.fourierErrors ?? []} />
       </section>
+
+      {truth && session.snapshot && !running && (
+        <TruthComparisonPanel
+          truth={truth}
+          snapshot={session.snapshot}
+          estimateLabel={session.options.method === 'rpie' ? 'rPIE' : 'ePIE'}
+        />
+      )}
 
       {session.snapshot && dataset && (
         <ExportPanel snapshot={session.snapshot} dataset={dataset} fourierErrors={session.progress?.fourierErrors ?? []} />

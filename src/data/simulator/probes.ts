@@ -5,8 +5,10 @@
  * - Focused disk: the in-focus spot of a circular pupil (an Airy pattern), computed as the inverse
  *   FFT of a disk in the detector plane. The disk's radius R (frequency pixels) sets the diameter of
  *   the first dark ring, 1.22·N/R pixels.
- * - Defocused disk: the same pupil with a quadratic phase of `defocus_waves` waves at its edge, which
- *   spreads the spot into a ring-structured disk, as upstream or downstream of a zone plate's focus.
+ * - Defocused disk: a circular pupil with a quadratic phase of `defocus_waves` waves at its edge, as
+ *   upstream or downstream of a zone plate's focus: a disk with ring fringes. The geometric spread of
+ *   that phase over a pupil of radius R is 4·N·W/R pixels and the diffraction limit 1.22·N/R, so R is
+ *   chosen as N·√(1.22² + 16W²)/D to give the spot a diameter close to D.
  */
 import { fft2 } from '../../engine/cpu/fft';
 
@@ -49,7 +51,7 @@ function gaussianProbe(size: number, diameter_px: number): Float32Array {
 
 /** Inverse FFT of a disk pupil with an optional quadratic phase, centred in the window. */
 function pupilProbe(size: number, diameter_px: number, defocus_waves: number): Float32Array {
-  const radius = (1.22 * size) / diameter_px;
+  const radius = (size * Math.sqrt(1.22 ** 2 + 16 * defocus_waves ** 2)) / diameter_px;
   const pupil = new Float32Array(size * size * 2);
   for (let row = 0; row < size; row += 1) {
     const fy = row < size / 2 ? row : row - size;

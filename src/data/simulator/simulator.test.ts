@@ -39,10 +39,13 @@ describe('makeProbe', () => {
     }
   });
 
-  it('widens the footprint with defocus', () => {
-    const focused = makeProbe(64, { kind: 'focused-disk', diameter_px: 10, defocus_waves: 0 });
-    const defocused = makeProbe(64, { kind: 'defocused-disk', diameter_px: 10, defocus_waves: 3 });
-    expect(probeFootprint_px(defocused, 64)).toBeGreaterThan(1.5 * probeFootprint_px(focused, 64));
+  it('sizes the defocused disk by its diameter', () => {
+    for (const defocus_waves of [1, 2, 4]) {
+      const probe = makeProbe(64, { kind: 'defocused-disk', diameter_px: 16, defocus_waves });
+      const footprint = probeFootprint_px(probe, 64);
+      expect(footprint).toBeGreaterThan(0.8 * 16);
+      expect(footprint).toBeLessThan(1.5 * 16);
+    }
   });
 });
 
