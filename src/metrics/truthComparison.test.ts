@@ -18,6 +18,7 @@ describe('compareWithTruth on a simulated scan', () => {
       patternSize: 32,
       objectSize_px: 112,
       probeDiameter_px: 10,
+      defocus_waves: 1,
       overlap: 0.7,
       photonsPerPattern: 1e6,
     });
@@ -60,9 +61,10 @@ describe('compareWithTruth on a simulated scan', () => {
       `rPIE vs truth: rms phase ${comparison.rmsPhaseError_rad.toFixed(3)} rad, SSIM phase ${comparison.ssimPhase?.toFixed(3)}, ` +
         `PSNR phase ${comparison.psnrPhase_dB?.toFixed(1)} dB, shift ${comparison.alignment.shiftRows_px.toFixed(2)}, ${comparison.alignment.shiftColumns_px.toFixed(2)}`,
     );
-    // The phase range is 1 rad; a flat estimate would score about 0.5 rad.
-    expect(comparison.rmsPhaseError_rad).toBeLessThan(0.15);
-    expect(comparison.ssimPhase ?? 0).toBeGreaterThan(0.6);
+    // The phase range is 1 rad and a flat estimate would score about 0.5 rad. Measured: 0.006 rad
+    // and a phase SSIM of 0.997 after 60 iterations with 10⁶ photons per pattern.
+    expect(comparison.rmsPhaseError_rad).toBeLessThan(0.05);
+    expect(comparison.ssimPhase ?? 0).toBeGreaterThan(0.9);
     // No shift beyond a pixel: the solver grid and the truth agree.
     expect(Math.abs(comparison.alignment.shiftRows_px)).toBeLessThan(1);
     expect(Math.abs(comparison.alignment.shiftColumns_px)).toBeLessThan(1);

@@ -53,7 +53,7 @@ export const defaultSimulatorSettings: SimulatorSettings = {
   phaseRange_rad: 1,
   probeKind: 'defocused-disk',
   probeDiameter_px: 16,
-  defocus_waves: 2,
+  defocus_waves: 1.5,
   scanKind: 'fermat-spiral',
   overlap: 0.7,
   photonsPerPattern: 1e6,
@@ -88,6 +88,14 @@ export interface SimulatedDataset {
   };
 }
 
+/**
+ * Returns the strongest defocus whose pupil still fits the detector grid: the defocused disk's pupil
+ * radius N·√(1.22² + 16W²)/D (see probes.ts) must stay within N/2, so W ≤ √((D/2)² − 1.22²)/4.
+ */
+export function maxDefocusWaves(diameter_px: number): number {
+  return Math.sqrt(Math.max((diameter_px / 2) ** 2 - 1.22 ** 2, 0)) / 4;
+}
+
 /** Lists problems with the settings, each naming the field, the rule and the value received. */
 export function validateSimulatorSettings(settings: SimulatorSettings): string[] {
   const problems: string[] = [];
@@ -107,8 +115,12 @@ export function validateSimulatorSettings(settings: SimulatorSettings): string[]
   if (!(settings.probeDiameter_px >= 2 && settings.probeDiameter_px <= n / 2)) {
     problems.push(`Probe diameter must lie from 2 to ${n / 2} px (half the pattern size), received ${settings.probeDiameter_px}.`);
   }
-  if (!(settings.defocus_waves >= 0 && settings.defocus_waves <= 20)) {
-    problems.push(`Defocus must lie from 0 to 20 waves, received ${settings.defocus_waves}.`);
+  const maxDefocus_waves = maxDefocusWaves(settings.probeDiameter_px);
+  if (settings.probeKind === 'defocused-disk' && !(settings.defocus_waves >= 0 && settings.defocus_waves <= maxDefocus_waves)) {
+    problems.push(
+      `Defocus must lie from 0 to ${maxDefocus_waves.toFixed(2)} waves for a ${settings.probeDiameter_px} px spot, ` +
+        `received ${settings.defocus_waves}. Stronger defocus needs a larger diameter.`,
+    );
   }
   if (!(settings.overlap >= 0 && settings.overlap <= 0.95)) {
     problems.push(`Overlap must lie from 0 to 0.95, received ${settings.overlap}.`);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { makeProbe, probeFootprint_px } from './probes';
 import { makeScan } from './scans';
-import { defaultSimulatorSettings, previewSimulation, simulateDataset, validateSimulatorSettings } from './simulateDataset';
+import {
+  defaultSimulatorSettings,
+  maxDefocusWaves,
+  previewSimulation,
+  simulateDataset,
+  validateSimulatorSettings,
+} from './simulateDataset';
 
 function amplitudeAt(probe: Float32Array, size: number, row: number, col: number): number {
   const i = 2 * (row * size + col);
@@ -40,7 +46,7 @@ describe('makeProbe', () => {
   });
 
   it('sizes the defocused disk by its diameter', () => {
-    for (const defocus_waves of [1, 2, 4]) {
+    for (const defocus_waves of [0.5, 1, 1.5]) {
       const probe = makeProbe(64, { kind: 'defocused-disk', diameter_px: 16, defocus_waves });
       const footprint = probeFootprint_px(probe, 64);
       expect(footprint).toBeGreaterThan(0.8 * 16);
@@ -87,7 +93,14 @@ describe('makeScan', () => {
 });
 
 describe('simulateDataset', () => {
-  const settings = { ...defaultSimulatorSettings, patternSize: 32, objectSize_px: 96, probeDiameter_px: 8, overlap: 0.5 };
+  const settings = {
+    ...defaultSimulatorSettings,
+    patternSize: 32,
+    objectSize_px: 96,
+    probeDiameter_px: 8,
+    defocus_waves: 0.5,
+    overlap: 0.5,
+  };
 
   it('obeys Parseval pattern by pattern without noise', () => {
     const preview = previewSimulation(settings);
@@ -122,6 +135,15 @@ describe('simulateDataset', () => {
     expect(mean).toBeGreaterThan(0.49e5);
     expect(mean).toBeLessThanOrEqual(1.001e5);
     expect(dataset.intensities.length).toBe(dataset.patternCount * n * n);
+  });
+
+  it('limits the defocus to what the grid holds', () => {
+    // √(8² − 1.22²)/4 = 1.977 waves for a 16 px spot.
+    expect(maxDefocusWaves(16)).toBeCloseTo(1.9765, 3);
+    const problems = validateSimulatorSettings({ ...defaultSimulatorSettings, probeDiameter_px: 16, defocus_waves: 2.5 });
+    expect(problems).toEqual([
+      'Defocus must lie from 0 to 1.98 waves for a 16 px spot, received 2.5. Stronger defocus needs a larger diameter.',
+    ]);
   });
 
   it('names invalid settings', () => {
