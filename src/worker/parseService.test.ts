@@ -1,0 +1,171 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import { expectedReaders, maxRelativeError, readReaderFixture } from '../../test/fixtures/readers/readerFixtures';
+import type { ScanMapping } from '../data/readers/detect';
+import { startParseWorker, type ParseWorkerMessage, type ParseWorkerRequest } from './parseClient';
+import { createParseService, transferablesOf, type ParseProgress } from './parseService';
+
+const ORIGIN = 'http://127.0.0.1:5173';
+
+function fixtureFile(name: string) {
+  return { kind: 'file' as const, file: new Blob([new Uint8Array(readReaderFixture(name))]), name };
+}
+
+function service(progress: ParseProgress[] = [], fetchStub?: typeof fetch) {
+  return createParseService({ origin: ORIGIN, onProgress: (update) => progress.push(update), fetch: fetchStub, progressInterval_ms: 0 });
+}
+
+const UNKNOWN_LAYOUT_MAPPING: ScanMapping = {
+  stackKey: 'frames',
+  zeroFrequency: 'centre',
+  positions: { kind: 'pairs', key: 'pos_yx_m', xComponent: 1 },
+  positionUnit: 'metres',
+  objectPixelSize_m: 5e-8,
+  positionReference: 'centre',
+  probeKey: 'illum',
+};
+
+describe('parse service', () => {
+  it('should read a PtychoPINN file with progress', async () => {
+    const progress: ParseProgress[] = [];
+    const outcome = await service(progress).read(fixtureFile('pinn-amplitude.npz'), {});
+    if (outcome.kind !== 'dataset') throw new Error('expected a dataset');
+    const expected = expectedReaders['pinn-amplitude.npz'];
+    expect(outcome.result.format).toBe('ptychopinn-npz');
+    expect(maxRelativeError(outcome.result.dataset.intensities, expected.intensities, 1e-3)).toBeLessThan(1e-5);
+    expect(outcome.result.measurement?.assumed).toBe('amplitude');
+    expect(outcome.summary.patternCount).toBe(6);
+    expect(outcome.validation.errors).toEqual([]);
+    const size = readReaderFixture('pinn-amplitude.npz').length;
+    expect(outcome.fileBytes).toBe(size);
+    expect(progress.some((update) => update.stage === 'reading' && update.bytesRead === size && update.totalBytes === size)).toBe(true);
+    expect(progress.at(-1)?.stage).toBe('parsing');
+  });
+
+  it('should force the measurement domain', async () => {
+    const outcome = await service().read(fixtureFile('pinn-amplitude.npz'), { measurement: 'counts' });
+    if (outcome.kind !== 'dataset') throw new Error('expected a dataset');
+    expect(outcome.result.measurement?.assumed).toBe('counts');
+    expect(outcome.result.measurement?.forced).toBe(true);
+  });
+
+  it('should read a CXI file', async () => {
+    const outcome = await service().read(fixtureFile('scan-n3.cxi'), {});
+    if (outcome.kind !== 'dataset') throw new Error('expected a dataset');
+    expect(outcome.result.format).toBe('cxi');
+    expect(outcome.result.geometry?.distance_m).toBe(2);
+  });
+
+  it('should reject a truncated file with its name', async () => {
+    const bytes = readReaderFixture('pinn-amplitude.npz');
+    const source = { kind: 'file' as const, file: new Blob([new Uint8Array(bytes.subarray(0, 500))]), name: 'cut.npz' };
+    await expect(service().read(source, {})).rejects.toThrow(/cut\.npz/);
+  });
+
+  it('should keep the archive for a mapping', async () => {
+    const parser = service();
+    const outcome = await parser.read(fixtureFile('unknown-layout.npz'), {});
+    if (outcome.kind !== 'mapping-required') throw new Error('expected a mapping request');
+    expect(outcome.arrays.map((array) => array.key).sort()).toEqual(['frames', 'illum', 'label', 'pos_yx_m']);
+    expect(outcome.arrays.find((array) => array.key === 'frames')?.shape).toEqual([6, 16, 16]);
+
+    await expect(parser.applyMapping({ ...UNKNOWN_LAYOUT_MAPPING, stackKey: 'label' })).rejects.toThrow(/label/);
+    const parsed = await parser.applyMapping(UNKNOWN_LAYOUT_MAPPING);
+    const expected = expectedReaders['unknown-layout.npz'];
+    expect(parsed.result.format).toBe('mapped-npz');
+    expect(maxRelativeError(parsed.result.dataset.positionX_px, expected.positionX_px, 1)).toBeLessThan(1e-5);
+    expect(maxRelativeError(parsed.result.dataset.positionY_px, expected.positionY_px, 1)).toBeLessThan(1e-5);
+  });
+
+  it('should reject a mapping without a pending file', async () => {
+    await expect(service().applyMapping(UNKNOWN_LAYOUT_MAPPING)).rejects.toThrow(/Open the \.npz file again/);
+  });
+
+  it('should reject a URL on another origin', async () => {
+    const fetchStub = vi.fn();
+    const source = { kind: 'url' as const, url: 'https://example.org/scan.npz', name: 'scan.npz' };
+    await expect(service([], fetchStub as unknown as typeof fetch).read(source, {})).rejects.toThrow(/another site/);
+    expect(fetchStub).not.toHaveBeenCalled();
+  });
+
+  it('should fetch a same-origin URL', async () => {
+    const bytes = readReaderFixture('scan-n3.cxi');
+    const fetchStub = vi.fn(async () => new Response(new Blob([new Uint8Array(bytes)]), { headers: { 'Content-Length': String(bytes.length) } }));
+    const progress: ParseProgress[] = [];
+    const source = { kind: 'url' as const, url: '/data/scan-n3.cxi', name: 'scan-n3.cxi' };
+    const outcome = await service(progress, fetchStub as unknown as typeof fetch).read(source, {});
+    expect(fetchStub).toHaveBeenCalledWith(`${ORIGIN}/data/scan-n3.cxi`, { credentials: 'same-origin' });
+    expect(outcome.kind).toBe('dataset');
+    expect(progress.some((update) => update.bytesRead === bytes.length && update.totalBytes === bytes.length)).toBe(true);
+  });
+
+  it('should report a failed fetch', async () => {
+    const fetchStub = vi.fn(async () => new Response('missing', { status: 404, statusText: 'Not Found' }));
+    const source = { kind: 'url' as const, url: '/nothing.npz', name: 'nothing.npz' };
+    await expect(service([], fetchStub as unknown as typeof fetch).read(source, {})).rejects.toThrow(/404 Not Found/);
+  });
+
+  it('should list each buffer once for transfer', async () => {
+    const outcome = await service().read(fixtureFile('pinn-amplitude.npz'), {});
+    const buffers = transferablesOf(outcome);
+    expect(new Set(buffers).size).toBe(buffers.length);
+    if (outcome.kind !== 'dataset') throw new Error('expected a dataset');
+    expect(buffers).toContain(outcome.result.dataset.intensities.buffer);
+    expect(buffers).toContain(outcome.result.dataset.probe?.buffer);
+  });
+});
+
+/** A Worker stand-in that runs the parse service in the same thread through the message protocol. */
+class FakeWorker {
+  onmessage: ((event: MessageEvent<ParseWorkerMessage>) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  terminated = false;
+  private readonly parser = createParseService({
+    origin: ORIGIN,
+    progressInterval_ms: 0,
+    onProgress: (progress) => this.emit({ kind: 'progress', id: this.currentId, progress }),
+  });
+  private currentId = 0;
+
+  postMessage(request: ParseWorkerRequest): void {
+    this.currentId = request.id;
+    const handler = this.parser[request.method] as (...args: unknown[]) => Promise<never>;
+    handler(...request.args).then(
+      (value) => this.emit({ kind: 'response', id: request.id, ok: true, value }),
+      (error: Error) => this.emit({ kind: 'response', id: request.id, ok: false, error: error.message }),
+    );
+  }
+
+  terminate(): void {
+    this.terminated = true;
+  }
+
+  private emit(message: ParseWorkerMessage): void {
+    this.onmessage?.({ data: message } as MessageEvent<ParseWorkerMessage>);
+  }
+}
+
+describe('parse client', () => {
+  it('should route progress and the response', async () => {
+    const client = startParseWorker(() => new FakeWorker() as unknown as Worker);
+    const progress: ParseProgress[] = [];
+    const outcome = await client.read(fixtureFile('scan-n3.cxi'), {}, (update) => progress.push(update));
+    expect(outcome.kind).toBe('dataset');
+    expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('should turn worker errors into rejections', async () => {
+    const client = startParseWorker(() => new FakeWorker() as unknown as Worker);
+    await expect(client.applyMapping(UNKNOWN_LAYOUT_MAPPING)).rejects.toThrow(/No file is waiting/);
+  });
+
+  it('should reject pending calls on terminate', async () => {
+    const fake = new FakeWorker();
+    fake.postMessage = () => undefined;
+    const client = startParseWorker(() => fake as unknown as Worker);
+    const pending = client.read(fixtureFile('scan-n3.cxi'), {}, () => undefined);
+    client.terminate();
+    await expect(pending).rejects.toThrow(/stopped/);
+    expect(fake.terminated).toBe(true);
+  });
+});
