@@ -1,7 +1,7 @@
 // Times one rPIE iteration on the bundled Siemens-star scan, and batched forward 2-D FFTs, per
-// TensorFlow.js backend in headless Chromium and in plain NumPy. Prints an rPIE table and an FFT2
-// table and writes bench/results/latest.json. `npm run bench` builds dist/ first, and this script
-// only serves it.
+// TensorFlow.js backend in headless Chromium and in plain NumPy. Prints an rPIE table, an rPIE
+// memory table and an FFT2 table and writes bench/results/latest.json. `npm run bench` builds
+// dist/ first, and this script only serves it.
 //
 // Options (flag or environment variable):
 //   --only PART      BENCH_ONLY         run only `pie` or only `fft` (default both)
@@ -9,8 +9,9 @@
 //   --warmup N       BENCH_WARMUP       untimed iterations first (default 1)
 //   --backends LIST  BENCH_BACKENDS     comma-separated subset of webgpu,webgl,cpu (default all)
 //   --batch-size N   BENCH_BATCH_SIZE   scan positions per batch (default: the rPIE default, 32)
-//   --profile-peak   BENCH_PROFILE_PEAK=1  add one untimed iteration under tf.profile so the peak
-//                                        tensor memory includes intermediates (slow on WebGPU)
+//   --profile-peak   BENCH_PROFILE_PEAK=1  add one untimed iteration under tf.profile, whose
+//                                        peakBytes cross-checks the peak tensor memory that
+//                                        benchPie watches per tensor (slow on WebGPU)
 //   --fft-repeats N  BENCH_FFT_REPEATS  timed runs of each FFT path per case (default 5)
 //   --fft-warmup N   BENCH_FFT_WARMUP   untimed runs of each FFT path per case first (default 1)
 //   --cpu-builtin-max-size N  BENCH_CPU_BUILTIN_MAX_SIZE  largest N at which the tfjs built-in
@@ -23,12 +24,24 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { launch, serveStatic } from '../e2e/harness.mjs';
+import { gpuModes, launch, serveStatic } from '../e2e/harness.mjs';
 
 const benchDir = import.meta.dirname;
 
 /** Chromium mode of the e2e harness in which each backend is tried. */
 const backendModes = { webgpu: 'webgpu', webgl: 'fallback', cpu: 'fallback' };
+
+/**
+ * Each harness mode plus --enable-precise-memory-info, which makes Chromium report
+ * performance.memory exactly instead of rounded into coarse buckets. The harness launches any
+ * mode listed in its gpuModes, so the benchmark adds these there.
+ */
+const preciseMemoryModes = Object.fromEntries(
+  Object.values(backendModes).map((mode) => [mode, `${mode}-precise-memory`]),
+);
+for (const [mode, preciseMode] of Object.entries(preciseMemoryModes)) {
+  gpuModes[preciseMode] = [...gpuModes[mode], '--enable-precise-memory-info'];
+}
 
 /** Benchmark parts that --only can select. */
 const parts = ['pie', 'fft'];
@@ -107,7 +120,7 @@ function median(values) {
  * console lines that start with `logPrefix` to stderr. Resolves to { browser, chromiumVersion }.
  */
 async function openLab(backend, serverUrl, logPrefix) {
-  const browser = await launch(backendModes[backend]);
+  const browser = await launch(preciseMemoryModes[backendModes[backend]]);
   try {
     browser.page.on('console', (message) => {
       if (message.text().startsWith(logPrefix)) console.error(message.text());
@@ -278,6 +291,81 @@ function printTable(rows, numpyMedian) {
   }
 }
 
+const MB = 1e6;
+
+/**
+ * Returns one memory entry per browser backend of the rPIE rows. An entry has the tensor, GPU and
+ * JS heap bytes of BenchPieMemory in MB (10^6 bytes) and the ratio of the peak extra tensor memory
+ * to the scan. It also says whether numTensors stayed flat from iteration to iteration. Rows
+ * without memory figures give { backend, error }.
+ */
+function summariseMemory(rows) {
+  return rows
+    .filter((row) => row.backend !== 'numpy')
+    .map((row) => {
+      if (row.error || !row.memory) return { backend: row.backend, error: row.error ?? 'no memory figures' };
+      const { memory } = row;
+      const counts = memory.numTensorsPerIteration;
+      return {
+        backend: row.backend,
+        scanMB: memory.scanBytes / MB,
+        tensorMB: {
+          before: memory.tensorBytesBefore / MB,
+          peak: memory.tensorBytesPeak / MB,
+          after: memory.tensorBytesAfter / MB,
+          afterDispose: memory.tensorBytesAfterDispose / MB,
+        },
+        peakExtraMB: (memory.tensorBytesPeak - memory.tensorBytesBefore) / MB,
+        peakExtraToScan: memory.peakExtraToScan,
+        gpuMB: memory.gpu && {
+          inUsePeak: memory.gpu.peak.inUse / MB,
+          allocatedPeak: memory.gpu.peak.allocated / MB,
+          allocatedPeakExtraToScan: (memory.gpu.peak.allocated - memory.gpu.before.allocated) / memory.scanBytes,
+          inUseAfter: memory.gpu.after.inUse / MB,
+        },
+        jsHeapMB: memory.jsHeap && {
+          before: memory.jsHeap.before / MB,
+          peak: memory.jsHeap.peak / MB,
+          after: memory.jsHeap.after / MB,
+        },
+        numTensorsPerIteration: counts,
+        numTensorsFlat: counts.every((count) => count === counts[0]),
+      };
+    });
+}
+
+function printMemoryTable(entries) {
+  const header = [
+    'backend',
+    'tensor MB before / peak / after',
+    'peak extra / scan',
+    'GPU MB in use / allocated (peak)',
+    'JS heap MB before / peak',
+    'numTensors per iteration',
+  ];
+  const formatMB = (value) => value.toFixed(1);
+  const lines = entries.map((entry) => {
+    if (entry.error) return [entry.backend, 'unavailable', '', '', '', ''];
+    const { tensorMB, gpuMB, jsHeapMB, numTensorsPerIteration: counts } = entry;
+    return [
+      entry.backend,
+      `${formatMB(tensorMB.before)} / ${formatMB(tensorMB.peak)} / ${formatMB(tensorMB.after)}`,
+      `${entry.peakExtraToScan.toFixed(2)}×`,
+      gpuMB ? `${formatMB(gpuMB.inUsePeak)} / ${formatMB(gpuMB.allocatedPeak)}` : 'n/a',
+      jsHeapMB ? `${formatMB(jsHeapMB.before)} / ${formatMB(jsHeapMB.peak)}` : 'n/a',
+      entry.numTensorsFlat ? `${counts[0]} (flat)` : counts.join(', '),
+    ];
+  });
+  printMarkdownTable(header, lines);
+  const scan = entries.find((entry) => !entry.error);
+  if (scan) {
+    console.log(
+      `\nScan: ${formatMB(scan.scanMB)} MB of float32 patterns. Peak extra is the tensor peak minus the ` +
+        'tensor bytes before the solver was built; the target is at most 3× the scan.',
+    );
+  }
+}
+
 /**
  * Flattens the benchFft results of every backend into one entry per backend and case, with
  * medians in milliseconds and the ratios of the FFT2 table. Timings that are missing give null.
@@ -358,8 +446,12 @@ async function runPie(settings, serverUrl) {
   const numpyMedian = numpy.error ? undefined : median(numpy.secondsPerIteration);
   console.log('rPIE');
   printTable(rows, numpyMedian);
+  const memory = summariseMemory(rows);
+  console.log('\nrPIE memory');
+  printMemoryTable(memory);
   return {
     numpy,
+    memory,
     results: rows.map((row) => ({
       ...row,
       medianSecondsPerIteration: row.error ? null : median(row.secondsPerIteration),
@@ -407,6 +499,8 @@ async function main() {
     settings,
     // The rPIE rows keep the key `results` that readers of latest.json already use. Null with --only fft.
     results: pie?.results ?? null,
+    // One entry per browser backend with the rPIE memory figures in MB. Null with --only fft.
+    memory: pie?.memory ?? null,
     fft,
   };
   const resultsDir = join(benchDir, 'results');

@@ -95,6 +95,85 @@ interface BenchPieRequest {
   profilePeak?: boolean;
 }
 
+/** GPU memory of the webgl or webgpu backend, in bytes, as their tf.memory() fields report it. */
+interface GpuMemorySample {
+  /** numBytesInGPU: bytes of the textures or buffers that tensors use now. */
+  inUse: number;
+  /**
+   * numBytesInGPUAllocated (webgl) or numBytesAllocatedInGPU (webgpu): those bytes plus the free
+   * textures or buffers that the backend keeps for reuse.
+   */
+  allocated: number;
+}
+
+/** Memory figures of one benchPie run. Tensor bytes are tf.memory().numBytes. */
+interface BenchPieMemory {
+  /** Bytes of the scan's patterns as float32: positions × N × N × 4. */
+  scanBytes: number;
+  /** Tensor bytes just before the solver was built. */
+  tensorBytesBefore: number;
+  /**
+   * Maximum of the tensor bytes over every tensor that was created from building the solver to
+   * the end of the last iteration, so intermediates inside a batch count.
+   */
+  tensorBytesPeak: number;
+  /** Tensor bytes after the last iteration, with the solver still alive. */
+  tensorBytesAfter: number;
+  /** Tensor bytes after the solver was disposed. */
+  tensorBytesAfterDispose: number;
+  /** (tensorBytesPeak − tensorBytesBefore) / scanBytes. */
+  peakExtraToScan: number;
+  /** GPU bytes before the solver, their maxima sampled like tensorBytesPeak, and after the last iteration; null on cpu. */
+  gpu: { before: GpuMemorySample; peak: GpuMemorySample; after: GpuMemorySample } | null;
+  /**
+   * performance.memory.usedJSHeapSize before the solver, its maximum over the samples after
+   * every iteration, and after the last iteration; null outside Chromium. Chromium reports exact
+   * values only with --enable-precise-memory-info, else values rounded into coarse buckets.
+   */
+  jsHeap: { before: number; peak: number; after: number } | null;
+  /** tf.memory().numTensors after the solver was built, then after every warm-up and timed iteration. */
+  numTensorsPerIteration: number[];
+}
+
+/** Returns the GPU memory of the active backend, or null where it reports none (cpu). */
+function sampleGpuMemory(): GpuMemorySample | null {
+  const info = tf.memory() as tf.MemoryInfo & {
+    numBytesInGPU?: number;
+    numBytesInGPUAllocated?: number;
+    numBytesAllocatedInGPU?: number;
+  };
+  if (info.numBytesInGPU === undefined) return null;
+  return {
+    inUse: info.numBytesInGPU,
+    allocated: info.numBytesInGPUAllocated ?? info.numBytesAllocatedInGPU ?? info.numBytesInGPU,
+  };
+}
+
+function usedJsHeapBytes(): number | null {
+  const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  return heap?.usedJSHeapSize ?? null;
+}
+
+/**
+ * Calls `onTensor` after every tensor that the tfjs engine starts tracking, until the returned
+ * function is called. It wraps the engine's trackTensor method (tfjs-core 4.22), the one place
+ * where tf.memory().numBytes grows for numeric tensors, so a caller that samples there finds its
+ * exact maximum.
+ * tf.profile finds the same maximum but also times every kernel, which takes minutes per
+ * iteration on SwiftShader WebGPU.
+ */
+function watchTensorCreation(onTensor: () => void): () => void {
+  const engine = tf.engine() as unknown as { trackTensor: (...args: unknown[]) => void };
+  const trackTensor = engine.trackTensor;
+  engine.trackTensor = function (this: unknown, ...args: unknown[]): void {
+    trackTensor.apply(this, args);
+    onTensor();
+  };
+  return () => {
+    engine.trackTensor = trackTensor;
+  };
+}
+
 interface BenchPieResult {
   backend: string;
   /** Wall time of each timed iteration, including the read-back of its Fourier error. */
@@ -104,16 +183,18 @@ interface BenchPieResult {
   /** Fourier error of each warm-up iteration; the first is the error of the initial guess's pass. */
   warmupFourierErrors: number[];
   /**
-   * Maximum of tf.memory().numBytes, sampled after the solver is built and after every iteration.
-   * With `profilePeak` it also covers every kernel output of one extra profiled iteration.
+   * Maximum of tf.memory().numBytes over every tensor created while the solver was built and
+   * iterated, as in BenchPieMemory.tensorBytesPeak. With `profilePeak` it also covers one extra
+   * profiled iteration.
    */
   peakTensorBytes: number;
-  /** Whether peakTensorBytes includes the profiled iteration. */
+  /** Whether peakTensorBytes includes the intermediates inside a batch; always true since it is watched per tensor. */
   peakIncludesIntermediates: boolean;
   numTensorsBefore: number;
   numTensorsAfter: number;
   /** performance.memory.usedJSHeapSize after the timed iterations; null outside Chromium. */
   jsHeapBytes: number | null;
+  memory: BenchPieMemory;
 }
 
 /**
@@ -133,17 +214,44 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
 
   const dataset = await loadBundledSiemensStar();
   const numTensorsBefore = tf.memory().numTensors;
+  const tensorBytesBefore = tf.memory().numBytes;
+  const gpuBefore = sampleGpuMemory();
+  const jsHeapBefore = usedJsHeapBytes();
+
+  // Peaks over every tensor created from here to the end of the last timed iteration.
+  let peakTensorBytes = tensorBytesBefore;
+  let gpuPeak: GpuMemorySample | null = gpuBefore === null ? null : { ...gpuBefore };
+  const samplePeaks = (): void => {
+    peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+    const gpu = sampleGpuMemory();
+    if (gpu !== null && gpuPeak !== null) {
+      gpuPeak = { inUse: Math.max(gpuPeak.inUse, gpu.inUse), allocated: Math.max(gpuPeak.allocated, gpu.allocated) };
+    }
+  };
+  let jsHeapPeak = jsHeapBefore;
+  const numTensorsPerIteration: number[] = [];
+  const sampleIteration = (): void => {
+    samplePeaks();
+    numTensorsPerIteration.push(tf.memory().numTensors);
+    const heap = usedJsHeapBytes();
+    if (heap !== null && jsHeapPeak !== null) jsHeapPeak = Math.max(jsHeapPeak, heap);
+  };
+
+  const stopWatching = watchTensorCreation(samplePeaks);
   const options = { ...defaultsFor('rpie'), batchSize: request.batchSize ?? defaultsFor('rpie').batchSize };
   const solver = new PieSolver(dataset, options);
-  let peakTensorBytes = tf.memory().numBytes;
+  sampleIteration();
   const secondsPerIteration: number[] = [];
   const fourierErrors: number[] = [];
   const warmupFourierErrors: number[] = [];
+  let tensorBytesAfter = tensorBytesBefore;
+  let gpuAfter = gpuBefore;
+  let jsHeapAfter = jsHeapBefore;
   try {
     for (let i = 0; i < warmup; i += 1) {
       warmupFourierErrors.push((await solver.iterate()).fourierError);
       console.info(`benchPie ${backend}: warm-up iteration ${i + 1} of ${warmup} done`);
-      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+      sampleIteration();
     }
     for (let i = 0; i < iterations; i += 1) {
       const start = performance.now();
@@ -152,11 +260,15 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
       secondsPerIteration.push(seconds);
       fourierErrors.push(fourierError);
       console.info(`benchPie ${backend}: timed iteration ${i + 1} of ${iterations} took ${seconds.toFixed(3)} s`);
-      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+      sampleIteration();
     }
+    stopWatching();
+    tensorBytesAfter = tf.memory().numBytes;
+    gpuAfter = sampleGpuMemory();
+    jsHeapAfter = usedJsHeapBytes();
     if (request.profilePeak === true) {
-      // Profiling times every kernel, so it runs after the timed iterations and only to find the
-      // peak inside an iteration, where the intermediates of a batch are alive.
+      // Profiling times every kernel. It runs after the timed iterations, as a check of the
+      // watched peak through tfjs's own accounting.
       const profile = await tf.profile(async () => {
         await solver.iterate();
       });
@@ -164,20 +276,36 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
       console.info(`benchPie ${backend}: profiled iteration done`);
     }
   } finally {
+    stopWatching();
     solver.dispose();
   }
 
-  const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  const scanBytes = dataset.patternCount * dataset.patternSize * dataset.patternSize * 4;
+  const memory: BenchPieMemory = {
+    scanBytes,
+    tensorBytesBefore,
+    tensorBytesPeak: peakTensorBytes,
+    tensorBytesAfter,
+    tensorBytesAfterDispose: tf.memory().numBytes,
+    peakExtraToScan: (peakTensorBytes - tensorBytesBefore) / scanBytes,
+    gpu: gpuBefore === null || gpuPeak === null || gpuAfter === null ? null : { before: gpuBefore, peak: gpuPeak, after: gpuAfter },
+    jsHeap:
+      jsHeapBefore === null || jsHeapPeak === null || jsHeapAfter === null
+        ? null
+        : { before: jsHeapBefore, peak: jsHeapPeak, after: jsHeapAfter },
+    numTensorsPerIteration,
+  };
   return {
     backend: tf.getBackend(),
     secondsPerIteration,
     fourierErrors,
     warmupFourierErrors,
     peakTensorBytes,
-    peakIncludesIntermediates: request.profilePeak === true,
+    peakIncludesIntermediates: true,
     numTensorsBefore,
     numTensorsAfter: tf.memory().numTensors,
-    jsHeapBytes: heap?.usedJSHeapSize ?? null,
+    jsHeapBytes: jsHeapAfter,
+    memory,
   };
 }
 
