@@ -1,11 +1,12 @@
 // Checks both FFT2 paths of fft.ts, the WebAssembly SIMD kernel and the TypeScript fallback, and
 // the dispatching fft2, against NumPy references and a separable direct DFT in float64.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { loadKernelCases, relativeRms } from '../../../test/fixtures/kernels/load.mjs';
-import { fft2, fft2Scalar, fft2Simd, getFftPlan, isFft2SimdAvailable, isFftSize } from './fft';
+import { fft2, fft2Scalar, fft2Simd, fft2ThreadsReady, getFftPlan, isFft2SimdAvailable, isFftSize } from './fft';
 import { randomValues } from './testValues';
 
 type Fft2 = typeof fft2;
@@ -17,10 +18,17 @@ interface FftPath {
   minSize: number;
 }
 
+const helperCount = await fft2ThreadsReady();
+
+/** fft2Simd with every batch of 2 or more fields split across the helper threads. */
+const fft2SimdThreaded: Fft2 = (input, output, batch, n, inverse) => fft2Simd(input, output, batch, n, inverse, 'always');
+
 const paths: FftPath[] = [
   { name: 'fft2', run: fft2, minSize: 2 },
   { name: 'fft2Scalar', run: fft2Scalar, minSize: 2 },
-  { name: 'fft2Simd', run: fft2Simd, minSize: 4 },
+  { name: 'fft2Simd', run: (input, output, batch, n, inverse) => fft2Simd(input, output, batch, n, inverse, 'never'), minSize: 4 },
+  // Without helpers (one core) 'always' throws, which a test below checks instead.
+  ...(helperCount > 0 ? [{ name: 'fft2Simd on threads', run: fft2SimdThreaded, minSize: 4 }] : []),
 ];
 
 /** Relative RMS error allowed against float64 references; float32 rounding gives about 1.5e-7. */
@@ -136,6 +144,27 @@ describe('fft2 paths', () => {
     }
   });
 
+  it('starts one helper thread per extra core', () => {
+    expect(helperCount).toBe(Math.min(3, availableParallelism() - 1));
+  });
+
+  it.skipIf(helperCount === 0)('threads split batches over several rounds', () => {
+    // 301 fields of 64×64 take two rounds of up to 4 MiB per thread, the second one uneven.
+    const n = 64;
+    const batch = 301;
+    const input = randomValues(batch * n * n * 2, 12);
+    const expected = separableDft2(input, batch, n, true);
+    const output = new Float32Array(input.length);
+    fft2SimdThreaded(input, output, batch, n, true);
+    expect(relativeRms(output, expected)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it.skipIf(helperCount > 0)("threads 'always' rejects a call without helpers", () => {
+    expect(() => fft2SimdThreaded(new Float32Array(128), new Float32Array(128), 2, 4, false)).toThrow(
+      "fft2Simd: threads 'always' needs helper threads, but none are running.",
+    );
+  });
+
   it('SIMD splits large batches into chunks', () => {
     // 9 fields of 128×128 are 1.2 MB, several of the kernel's copy chunks, with one field left over.
     const n = 128;
@@ -143,7 +172,7 @@ describe('fft2 paths', () => {
     const input = randomValues(batch * n * n * 2, 11);
     const expected = separableDft2(input, batch, n, false);
     const output = new Float32Array(input.length);
-    fft2Simd(input, output, batch, n, false);
+    fft2Simd(input, output, batch, n, false, 'never');
     expect(relativeRms(output, expected)).toBeLessThanOrEqual(TOLERANCE);
   });
 

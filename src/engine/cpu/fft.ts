@@ -14,9 +14,12 @@
  * buffer, and its last stage writes the scaled result straight into the output.
  *
  * `fft2` runs the WebAssembly SIMD kernel of ./wasm instead when the engine validates it and
- * n ≥ 4. `fft2Scalar` is the TypeScript path above, kept as the fallback.
+ * n ≥ 4, split across helper threads for large batches where memory can be shared (Node, or a
+ * cross-origin isolated page). `fft2Scalar` is the TypeScript path above, kept as the fallback.
  */
-import { WasmFft2, type FftTables } from './wasm/wasmFft2';
+import { WasmFft2, type FftTables, type Fft2Threads } from './wasm/wasmFft2';
+
+export type { Fft2Threads } from './wasm/wasmFft2';
 
 // NOTE: both block sizes are untuned. Timings on a shared 2-core machine could not tell 8, 16 and 32 apart.
 /** Rows transformed together in the row pass. */
@@ -482,10 +485,18 @@ export function fft2Scalar(input: Float32Array, output: Float32Array, batch: num
 }
 
 /**
- * Same contract as `fft2`, but always on the WebAssembly SIMD kernel in float32. Throws when this
- * engine lacks WebAssembly SIMD or when n < 4.
+ * Same contract as `fft2`, but always on the WebAssembly SIMD kernel in float32, with `threads`
+ * choosing whether helper threads take part. Throws when this engine lacks WebAssembly SIMD or
+ * when n < 4.
  */
-export function fft2Simd(input: Float32Array, output: Float32Array, batch: number, n: number, inverse: boolean): void {
+export function fft2Simd(
+  input: Float32Array,
+  output: Float32Array,
+  batch: number,
+  n: number,
+  inverse: boolean,
+  threads: Fft2Threads = 'auto',
+): void {
   const tables = getFftTables(n);
   checkLengths(input, output, batch, n);
   const simd = getWasmFft2();
@@ -495,7 +506,15 @@ export function fft2Simd(input: Float32Array, output: Float32Array, batch: numbe
   if (n < 4) {
     throw new Error(`fft2Simd: the SIMD kernel needs N ≥ 4, received N = ${n}. Call fft2 to fall back.`);
   }
-  simd.fft2(input, output, batch, tables, inverse);
+  simd.fft2(input, output, batch, tables, inverse, threads);
+}
+
+/**
+ * Resolves to the number of FFT2 helper threads once they have started: 0 without SIMD, without
+ * shared memory or on one core. Until then, every call runs on the calling thread.
+ */
+export function fft2ThreadsReady(): Promise<number> {
+  return getWasmFft2()?.helpersReady ?? Promise.resolve(0);
 }
 
 /** Returns true when this engine runs the WebAssembly SIMD kernel. */
