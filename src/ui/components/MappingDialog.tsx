@@ -264,7 +264,7 @@ export function MappingDialog({ request, error, busy, onApply, onCancel }: Props
               <input
                 type="text"
                 inputMode="decimal"
-                placeholder="5e-8"
+                placeholder="such as 5e-8"
                 value={form.objectPixelSize_m}
                 onChange={(event) => update('objectPixelSize_m', event.target.value)}
               />

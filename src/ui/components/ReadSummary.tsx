@@ -91,13 +91,23 @@ export function ReadSummary({ parsed, onMeasurementChange, disabled }: Props) {
   );
 }
 
+/**
+ * Formats a pixel index on a ring of `size` pixels, showing indices past the middle as negative,
+ * so that 15.99 on a 16-pixel ring reads "0.0" (next to the corner) instead of "16.0".
+ */
+function formatRingIndex(value: number, size: number): string {
+  const signed = value > size / 2 ? value - size : value;
+  const rounded = Math.round(signed * 10) / 10;
+  return (rounded === 0 ? 0 : rounded).toFixed(1);
+}
+
 function describeZeroFrequency(result: ReadResult): string {
   const location = result.zeroFrequency;
   if (location === null) return 'at [0, 0], as this format stores it';
+  const size = result.dataset.patternSize;
   const detected = `detected at row ${location.detectedRow_px.toFixed(1)}, column ${location.detectedColumn_px.toFixed(1)} of the stored patterns`;
-  const conversion = location.shifted
-    ? `moved to [0, 0] by an inverse fftshift (now row ${location.datasetRow_px.toFixed(1)}, column ${location.datasetColumn_px.toFixed(1)})`
-    : 'kept as stored';
+  const now = `row ${formatRingIndex(location.datasetRow_px, size)}, column ${formatRingIndex(location.datasetColumn_px, size)}`;
+  const conversion = location.shifted ? `moved to [0, 0] by an inverse fftshift (now ${now})` : `kept as stored (${now})`;
   return `${detected}, ${conversion}`;
 }
 
