@@ -6,10 +6,16 @@ import { validateScanDataset } from '../data/validate';
 import type { ScanDataset } from '../data/dataset';
 import { parseRequestedBackend, type RequestedBackend } from '../device/policy';
 import { validatePieOptions } from '../solvers/pie/options';
+import { validatePinnRunOptions } from '../solvers/pinn/runOptions';
 import { BackendSelect } from './components/BackendSelect';
 import { DatasetPanel } from './components/DatasetPanel';
+import { ComparisonPanel } from './components/ComparisonPanel';
 import { ErrorPlot } from './components/ErrorPlot';
 import { ExportPanel } from './components/ExportPanel';
+import { LossPlot } from './components/LossPlot';
+import { PinnPanel } from './components/PinnPanel';
+import { PinnProgressPanel } from './components/PinnProgressPanel';
+import { PinnResultsPanel } from './components/PinnResultsPanel';
 import { PolicyBanner } from './components/PolicyBanner';
 import { formatIterations, ProgressPanel } from './components/ProgressPanel';
 import { ResultsPanel } from './components/ResultsPanel';
@@ -46,7 +52,11 @@ export function App() {
   const [truth, setTruth] = useState<SimulatedDataset['truth'] | null>(null);
   const session = useReconstruction(requested, dataset);
   const running = session.runState === 'running' || session.runState === 'stopping';
-  const settingsValid = validatePieOptions(session.options).length === 0;
+  const [method, setMethod] = useState<'pie' | 'pinn'>('pie');
+  const activeSettingsValid =
+    method === 'pie'
+      ? validatePieOptions(session.options).length === 0
+      : validatePinnRunOptions(session.pinnOptions, dataset?.patternSize ?? 64).length === 0;
   // A file can finish parsing after a run started; the handler then reads the current state here.
   const runningRef = useRef(running);
   runningRef.current = running;
@@ -134,24 +144,47 @@ export function App() {
       ))}
 
       <section className="controls" aria-label="Solver">
-        <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />
+        <label className="field">
+          Reconstruction method
+          <select
+            value={method}
+            disabled={running}
+            onChange={(event) => setMethod(event.target.value as 'pie' | 'pinn')}
+          >
+            <option value="pie">rPIE / ePIE (iterative)</option>
+            <option value="pinn">PtychoPINN (neural network, trained on this scan)</option>
+          </select>
+        </label>
+        {method === 'pie' ? (
+          <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />
+        ) : (
+          <PinnPanel
+            options={session.pinnOptions}
+            datasetPatternSize={dataset?.patternSize ?? 64}
+            patternCount={dataset?.patternCount ?? 0}
+            disabled={running}
+            onChange={session.setPinnOptions}
+          />
+        )}
         <div className="buttons">
           <button
             type="button"
-            onClick={session.start}
-            disabled={
-              running || loadingFile || !settingsValid || !session.workerReady || session.deviceError !== null
-            }
+            onClick={method === 'pie' ? session.start : session.startPinn}
+            disabled={running || loadingFile || !activeSettingsValid || !session.workerReady || session.deviceError !== null}
           >
-            Reconstruct
+            {method === 'pie' ? 'Reconstruct' : 'Train PtychoPINN'}
           </button>
           <button type="button" onClick={session.stop} disabled={session.runState !== 'running'}>
             Stop
           </button>
         </div>
-        <ProgressPanel progress={session.progress} running={running} />
+        {method === 'pie' ? (
+          <ProgressPanel progress={session.progress} running={running && session.activeMethod === 'pie'} />
+        ) : (
+          <PinnProgressPanel progress={session.pinnProgress} running={running && session.activeMethod === 'pinn'} />
+        )}
         {session.runState === 'stopping' && (
-          <p role="status">Stopping at the end of the current batch of positions…</p>
+          <p role="status">Stopping at the end of the current batch…</p>
         )}
         {session.runError && (
           <p className="banner banner-error" role="alert">
@@ -164,12 +197,41 @@ export function App() {
             {(session.summary.elapsed_ms / 1000).toFixed(1)} s on {session.summary.backend}.
           </p>
         )}
+        {session.pinnSummary && (
+          <p data-testid="pinn-summary">
+            PtychoPINN {session.pinnSummary.stopReason === 'cancelled' ? 'stopped' : 'finished'} after{' '}
+            {session.pinnSummary.epochsDone} epochs ({session.pinnSummary.stopReason === 'early-stopping' ? 'early stopping' : 'epoch limit or stop'}) on{' '}
+            {session.pinnSummary.patternCount} patterns of {session.pinnSummary.patternSize}², a network of{' '}
+            {(session.pinnSummary.parameterCount / 1e6).toFixed(2)} M parameters: training{' '}
+            {(session.pinnSummary.training_ms / 1000).toFixed(1)} s, inference and stitching{' '}
+            {(session.pinnSummary.inference_ms / 1000).toFixed(2)} s on {session.pinnSummary.backend}.
+          </p>
+        )}
       </section>
 
       <section className="views">
         {session.snapshot && <ResultsPanel snapshot={session.snapshot} />}
         <ErrorPlot errors={session.progress?.fourierErrors ?? []} />
       </section>
+
+      {(session.pinnProgress || session.pinnSnapshot) && (
+        <section className="views">
+          {session.pinnSnapshot && <PinnResultsPanel snapshot={session.pinnSnapshot} />}
+          <LossPlot
+            trainLosses={session.pinnProgress?.trainLosses ?? []}
+            validationLosses={session.pinnProgress?.validationLosses ?? []}
+          />
+        </section>
+      )}
+
+      {session.snapshot && session.pinnSnapshot && !running && (
+        <ComparisonPanel
+          pie={session.snapshot}
+          pieSummary={session.summary}
+          pinn={session.pinnSnapshot}
+          pinnSummary={session.pinnSummary}
+        />
+      )}
 
       {truth && session.snapshot && !running && (
         <TruthComparisonPanel

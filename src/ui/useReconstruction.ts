@@ -7,8 +7,16 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ScanDataset } from '../data/dataset';
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import { defaultsFor, type PieOptions } from '../solvers/pie/options';
+import { defaultPinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { startReconstructionWorker, type ReconstructionClient } from '../worker/client';
-import type { ReconstructionProgress, ReconstructionSnapshot, RunSummary } from '../worker/protocol';
+import type {
+  PinnProgress,
+  PinnRunSummary,
+  PinnSnapshot,
+  ReconstructionProgress,
+  ReconstructionSnapshot,
+  RunSummary,
+} from '../worker/protocol';
 
 export type RunState = 'idle' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed';
 
@@ -25,6 +33,14 @@ export interface ReconstructionSession {
   summary: RunSummary | null;
   start(): void;
   stop(): void;
+  pinnOptions: PinnRunOptions;
+  setPinnOptions(options: PinnRunOptions): void;
+  pinnProgress: PinnProgress | null;
+  pinnSnapshot: PinnSnapshot | null;
+  pinnSummary: PinnRunSummary | null;
+  /** Which method the current or last run used. */
+  activeMethod: 'pie' | 'pinn';
+  startPinn(): void;
 }
 
 export function useReconstruction(requested: RequestedBackend, dataset: ScanDataset | null): ReconstructionSession {
@@ -38,6 +54,11 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const [progress, setProgress] = useState<ReconstructionProgress | null>(null);
   const [snapshot, setSnapshot] = useState<ReconstructionSnapshot | null>(null);
   const [summary, setSummary] = useState<RunSummary | null>(null);
+  const [pinnOptions, setPinnOptions] = useState<PinnRunOptions>(defaultPinnRunOptions);
+  const [pinnProgress, setPinnProgress] = useState<PinnProgress | null>(null);
+  const [pinnSnapshot, setPinnSnapshot] = useState<PinnSnapshot | null>(null);
+  const [pinnSummary, setPinnSummary] = useState<PinnRunSummary | null>(null);
+  const [activeMethod, setActiveMethod] = useState<'pie' | 'pinn'>('pie');
 
   useEffect(() => {
     setResolution(null);
@@ -47,6 +68,10 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
       onProgress: (update) => {
         setProgress(update);
         if (update.snapshot) setSnapshot(update.snapshot);
+      },
+      onPinnProgress: (update) => {
+        setPinnProgress(update);
+        if (update.snapshot) setPinnSnapshot(update.snapshot);
       },
       onDeviceLost: (message) => {
         setDeviceError(`The GPU device was lost: ${message}. Reload the page or pick another backend.`);
@@ -76,6 +101,9 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     setSnapshot(null);
     setProgress(null);
     setSummary(null);
+    setPinnSnapshot(null);
+    setPinnProgress(null);
+    setPinnSummary(null);
     setRunError(null);
     setRunState('idle');
   }, [dataset, requested]);
@@ -102,6 +130,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     const client = clientRef.current;
     if (!client) return;
     setRunState('running');
+    setActiveMethod('pie');
     setRunError(null);
     setProgress(null);
     setSummary(null);
@@ -116,6 +145,26 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
         setRunState('failed');
       });
   }, [options]);
+
+  const startPinn = useCallback(() => {
+    const client = clientRef.current;
+    if (!client) return;
+    setRunState('running');
+    setActiveMethod('pinn');
+    setRunError(null);
+    setPinnProgress(null);
+    setPinnSummary(null);
+    client
+      .trainPinn(pinnOptions)
+      .then((result) => {
+        setPinnSummary(result);
+        setRunState(result.stopReason === 'cancelled' ? 'stopped' : 'finished');
+      })
+      .catch((error: Error) => {
+        setRunError(error.message);
+        setRunState('failed');
+      });
+  }, [pinnOptions]);
 
   const stop = useCallback(() => {
     setRunState('stopping');
@@ -135,5 +184,12 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     summary,
     start,
     stop,
+    pinnOptions,
+    setPinnOptions,
+    pinnProgress,
+    pinnSnapshot,
+    pinnSummary,
+    activeMethod,
+    startPinn,
   };
 }

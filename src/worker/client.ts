@@ -4,6 +4,7 @@
  */
 import type {
   ApiMethod,
+  PinnProgress,
   ReconstructionApi,
   ReconstructionProgress,
   WorkerMessage,
@@ -12,6 +13,7 @@ import type {
 
 export interface WorkerEvents {
   onProgress(progress: ReconstructionProgress): void;
+  onPinnProgress(progress: PinnProgress): void;
   onDeviceLost(message: string): void;
 }
 
@@ -31,6 +33,10 @@ export function startReconstructionWorker(events: WorkerEvents): ReconstructionC
     const message = event.data;
     if (message.kind === 'progress') {
       events.onProgress(message.progress);
+      return;
+    }
+    if (message.kind === 'pinnProgress') {
+      events.onPinnProgress(message.progress);
       return;
     }
     if (message.kind === 'deviceLost') {
@@ -62,6 +68,7 @@ export function startReconstructionWorker(events: WorkerEvents): ReconstructionC
     initialize: (requested) => call('initialize', requested),
     setDataset: (dataset) => call('setDataset', dataset),
     reconstruct: (options) => call('reconstruct', options),
+    trainPinn: (options) => call('trainPinn', options),
     stop: () => call('stop'),
     snapshot: () => call('snapshot'),
     terminate: () => {

@@ -2,6 +2,7 @@
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import type { ScanDataset } from '../data/dataset';
 import type { PieOptions } from '../solvers/pie/options';
+import type { PinnRunOptions } from '../solvers/pinn/runOptions';
 
 /** The current estimate, copied to the host. */
 export interface ReconstructionSnapshot {
@@ -41,11 +42,52 @@ export interface RunSummary {
   backend: string;
 }
 
+/** A PtychoPINN object stitched from the network's predictions, on the network's pixel grid. */
+export interface PinnSnapshot {
+  /** Object [objectHeight, objectWidth, 2], interleaved complex; zero where no patch landed. */
+  object: Float32Array;
+  objectHeight: number;
+  objectWidth: number;
+  /** Summed stitching weights per object pixel [objectHeight, objectWidth]. */
+  weights: Float32Array;
+  /** Dataset coordinates (y, x) of object pixel [0, 0], in dataset object pixels. */
+  originY_px: number;
+  originX_px: number;
+  /** Size of one network object pixel in dataset object pixels: N/n, 2 when 128² patterns are cropped to 64². */
+  pixelSizeRatio: number;
+}
+
+export interface PinnProgress {
+  epochsDone: number;
+  epochs: number;
+  trainLosses: number[];
+  validationLosses: number[];
+  learningRate: number;
+  elapsed_ms: number;
+  /** Stitched preview, after each epoch. */
+  snapshot?: PinnSnapshot;
+}
+
+export interface PinnRunSummary {
+  epochsDone: number;
+  stopReason: 'epochs' | 'early-stopping' | 'cancelled';
+  /** Training time, without the final inference. */
+  training_ms: number;
+  /** Time to predict every pattern and stitch the object once trained. */
+  inference_ms: number;
+  parameterCount: number;
+  /** Network input side n and the number of patterns trained on. */
+  patternSize: number;
+  patternCount: number;
+  backend: string;
+}
+
 /** The worker's API: each method is one request and one response. */
 export interface ReconstructionApi {
   initialize(requested: RequestedBackend): Promise<BackendResolution>;
   setDataset(dataset: ScanDataset): Promise<void>;
   reconstruct(options: PieOptions): Promise<RunSummary>;
+  trainPinn(options: PinnRunOptions): Promise<PinnRunSummary>;
   stop(): Promise<void>;
   snapshot(): Promise<ReconstructionSnapshot | null>;
 }
@@ -62,4 +104,5 @@ export type WorkerMessage =
   | { kind: 'response'; id: number; ok: true; value: unknown }
   | { kind: 'response'; id: number; ok: false; error: string }
   | { kind: 'progress'; progress: ReconstructionProgress }
+  | { kind: 'pinnProgress'; progress: PinnProgress }
   | { kind: 'deviceLost'; message: string };

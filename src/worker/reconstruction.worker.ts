@@ -19,6 +19,7 @@ const service = createReconstructionService({
       onDeviceLost: (message) => post({ kind: 'deviceLost', message }),
     }),
   onProgress: (progress) => post({ kind: 'progress', progress }),
+  onPinnProgress: (progress) => post({ kind: 'pinnProgress', progress }),
 });
 
 scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {

@@ -9,7 +9,16 @@ import type { ScanDataset } from '../data/dataset';
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import { PieSolver } from '../solvers/pie/pie';
 import type { PieOptions } from '../solvers/pie/options';
-import type { ReconstructionApi, ReconstructionProgress, ReconstructionSnapshot, RunSummary } from './protocol';
+import type { PinnRunOptions } from '../solvers/pinn/runOptions';
+import { PinnRunner } from './pinnRunner';
+import type {
+  PinnProgress,
+  PinnRunSummary,
+  ReconstructionApi,
+  ReconstructionProgress,
+  ReconstructionSnapshot,
+  RunSummary,
+} from './protocol';
 
 /** Minimum time between two snapshots sent with progress updates. */
 const SNAPSHOT_INTERVAL_MS = 400;
@@ -24,6 +33,7 @@ const COVERAGE_MAX_AGE_MS = 10_000;
 export interface ServiceDependencies {
   resolveDevice(requested: RequestedBackend): Promise<BackendResolution>;
   onProgress(progress: ReconstructionProgress): void;
+  onPinnProgress?(progress: PinnProgress): void;
   now?(): number;
 }
 
@@ -32,6 +42,7 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
   let resolution: BackendResolution | null = null;
   let dataset: ScanDataset | null = null;
   let solver: PieSolver | null = null;
+  const pinn = new PinnRunner();
   let running = false;
   let stopRequested = false;
 
@@ -79,6 +90,24 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       dataset = next;
       solver?.dispose();
       solver = null;
+      pinn.reset();
+    },
+
+    async trainPinn(options: PinnRunOptions): Promise<PinnRunSummary> {
+      if (!resolution) throw new Error('The compute backend is not initialised; call initialize() first.');
+      if (!dataset) throw new Error('No dataset is loaded; load one before training.');
+      if (running) throw new Error('A reconstruction is already running.');
+      running = true;
+      stopRequested = false;
+      try {
+        return await pinn.run(dataset, options, {
+          onProgress: (progress) => dependencies.onPinnProgress?.(progress),
+          shouldStop: () => stopRequested,
+          now,
+        });
+      } finally {
+        running = false;
+      }
     },
 
     async reconstruct(options: PieOptions): Promise<RunSummary> {

@@ -9,7 +9,7 @@ interface Props {
  * Formats a duration as "4.2 s", "42 s" or "2 min 5 s". The value is rounded before it is split,
  * so 59.6 s reads "1 min 0 s" and 119.6 s reads "2 min 0 s".
  */
-function formatSeconds(seconds: number): string {
+export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';
   const tenths = Math.round(seconds * 10) / 10;
   if (tenths < 10) return `${tenths.toFixed(1)} s`;

@@ -32,7 +32,7 @@ export function SolverPanel({ options, disabled, onChange }: Props) {
     <fieldset className="solver-panel" disabled={disabled}>
       <legend>Reconstruction</legend>
       <label className="field">
-        Method
+        Algorithm
         <select
           value={options.method}
           onChange={(event) => {

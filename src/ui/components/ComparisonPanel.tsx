@@ -1,0 +1,94 @@
+import { useMemo } from 'react';
+
+import { compareMethods } from '../../metrics/methodComparison';
+import { toFieldImages, valueRange } from '../../view/fieldImages';
+import type { PinnRunSummary, PinnSnapshot, ReconstructionSnapshot, RunSummary } from '../../worker/protocol';
+import { FieldView } from './FieldView';
+import { FrcPlot } from './FrcPlot';
+import { MetricsPanel } from './MetricsPanel';
+import { formatSeconds } from './ProgressPanel';
+
+interface Props {
+  pie: ReconstructionSnapshot;
+  pieSummary: RunSummary | null;
+  pinn: PinnSnapshot;
+  pinnSummary: PinnRunSummary | null;
+}
+
+function union(a: [number, number], b: [number, number]): [number, number] {
+  return [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
+/**
+ * rPIE and PtychoPINN side by side on one grid, with one colour range per quantity. PtychoPINN is
+ * aligned with rPIE (shift, phase offset and ramp, amplitude scale) before display and metrics.
+ */
+export function ComparisonPanel({ pie, pieSummary, pinn, pinnSummary }: Props) {
+  const result = useMemo(() => {
+    try {
+      const comparison = compareMethods(pie, pinn);
+      const { width, height } = comparison.pie;
+      const mask = Float32Array.from(comparison.region);
+      const pieImages = toFieldImages(comparison.pie.object, width, height, mask);
+      const pinnImages = toFieldImages(comparison.pinnAligned, width, height, mask);
+      return {
+        ok: true as const,
+        comparison,
+        mask,
+        pieImages,
+        pinnImages,
+        phaseRange: union(valueRange(pieImages.phase, mask), valueRange(pinnImages.phase, mask)),
+        amplitudeRange: union(valueRange(pieImages.amplitude, mask), valueRange(pinnImages.amplitude, mask)),
+      };
+    } catch (error) {
+      return { ok: false as const, error: (error as Error).message };
+    }
+  }, [pie, pinn]);
+
+  const pieTime = pieSummary
+    ? `rPIE: ${pieSummary.iterationsDone} iterations in ${formatSeconds(pieSummary.elapsed_ms / 1000)} on ${pieSummary.backend}`
+    : 'rPIE: time not recorded';
+  const pinnTime = pinnSummary
+    ? `PtychoPINN: training ${formatSeconds(pinnSummary.training_ms / 1000)} (${pinnSummary.epochsDone} epochs), ` +
+      `inference and stitching ${formatSeconds(pinnSummary.inference_ms / 1000)} on ${pinnSummary.backend}`
+    : 'PtychoPINN: time not recorded';
+
+  return (
+    <section className="comparison-panel" aria-label="rPIE and PtychoPINN compared" data-testid="method-comparison">
+      <h2>rPIE and PtychoPINN compared</h2>
+      <p data-testid="method-times">
+        {pieTime}. {pinnTime}.
+      </p>
+      {!result.ok && (
+        <p className="banner banner-error" role="alert">
+          The comparison could not be computed: {result.error}
+        </p>
+      )}
+      {result.ok && (
+        <>
+          <p className="notice">
+            Both on PtychoPINN&apos;s grid ({pinn.pixelSizeRatio === 1 ? 'the same pixels as rPIE' : `rPIE averaged over ${pinn.pixelSizeRatio} × ${pinn.pixelSizeRatio} pixels`}),
+            with one colour range per row; PtychoPINN is shifted, rescaled and its phase offset and ramp matched to rPIE.
+          </p>
+          <div className="results-panel">
+            <FieldView title="rPIE phase" testId="compare-pie-phase" image={result.pieImages.phase} colormap="phase" unit="rad" mask={result.mask} range={result.phaseRange} displayWidth_px={280} />
+            <FieldView title="PtychoPINN phase" testId="compare-pinn-phase" image={result.pinnImages.phase} colormap="phase" unit="rad" mask={result.mask} range={result.phaseRange} displayWidth_px={280} />
+          </div>
+          <div className="results-panel">
+            <FieldView title="rPIE amplitude" testId="compare-pie-amplitude" image={result.pieImages.amplitude} colormap="gray" unit="" mask={result.mask} range={result.amplitudeRange} displayWidth_px={280} />
+            <FieldView title="PtychoPINN amplitude" testId="compare-pinn-amplitude" image={result.pinnImages.amplitude} colormap="gray" unit="" mask={result.mask} range={result.amplitudeRange} displayWidth_px={280} />
+          </div>
+          <div className="views">
+            <MetricsPanel comparison={result.comparison.metrics} referenceLabel="rPIE" estimateLabel="PtychoPINN" />
+            <FrcPlot
+              frequencies_cyclesPerPx={result.comparison.metrics.frc.frequencies_cyclesPerPx}
+              correlation={result.comparison.metrics.frc.correlation}
+              threshold={result.comparison.metrics.frc.threshold}
+              crossing={result.comparison.metrics.frc.crossing}
+            />
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

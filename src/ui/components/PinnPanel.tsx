@@ -1,0 +1,96 @@
+import { pinnParameterCount } from '../../solvers/pinn/model';
+import { FILTER_SCALES, validatePinnRunOptions, type PinnRunOptions } from '../../solvers/pinn/runOptions';
+
+interface Props {
+  options: PinnRunOptions;
+  /** Side N of the loaded scan's patterns. */
+  datasetPatternSize: number;
+  patternCount: number;
+  disabled: boolean;
+  onChange(options: PinnRunOptions): void;
+}
+
+type NumberKey = 'epochs' | 'batchSize' | 'learningRate' | 'maxPatterns';
+
+function powersOfTwoUpTo(limit: number): number[] {
+  const sizes: number[] = [];
+  for (let size = 16; size <= limit; size *= 2) sizes.push(size);
+  return sizes;
+}
+
+/** Settings of a PtychoPINN run: epochs, batch, learning rate, network input and width, probe. */
+export function PinnPanel({ options, datasetPatternSize, patternCount, disabled, onChange }: Props) {
+  const problems = validatePinnRunOptions(options, datasetPatternSize);
+  const number = (key: NumberKey, text: string) =>
+    onChange({ ...options, [key]: text.trim() === '' ? NaN : Number(text) });
+  const field = (label: string, key: NumberKey, step: number) => (
+    <label className="field">
+      {label}
+      <input
+        type="number"
+        min={0}
+        step={step}
+        value={Number.isNaN(options[key]) ? '' : options[key]}
+        onChange={(event) => number(key, event.target.value)}
+      />
+    </label>
+  );
+  const cropped = options.patternSize < datasetPatternSize;
+
+  return (
+    <fieldset className="solver-panel" disabled={disabled}>
+      <legend>PtychoPINN training</legend>
+      {field('Epochs', 'epochs', 1)}
+      {field('Batch size', 'batchSize', 1)}
+      {field('Learning rate', 'learningRate', 0.0001)}
+      {field(`Patterns used (0: all ${patternCount})`, 'maxPatterns', 1)}
+      <label className="field">
+        Network input
+        <select
+          value={options.patternSize}
+          onChange={(event) => onChange({ ...options, patternSize: Number(event.target.value) })}
+        >
+          {powersOfTwoUpTo(datasetPatternSize).map((size) => (
+            <option key={size} value={size}>
+              {size} × {size}
+              {size < datasetPatternSize ? ` (central crop, ${datasetPatternSize / size}× coarser pixels)` : ' (full patterns)'}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        Network width
+        <select
+          value={options.filterScale}
+          onChange={(event) => onChange({ ...options, filterScale: Number(event.target.value) })}
+        >
+          {FILTER_SCALES.map((scale) => (
+            <option key={scale} value={scale}>
+              {scale === 1 ? 'published' : `× ${scale}`} ({(pinnParameterCount({ patternSize: Math.max(16, options.patternSize), filterScale: scale }) / 1e6).toFixed(2)} M parameters)
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={options.trainableProbe}
+          onChange={(event) => onChange({ ...options, trainableProbe: event.target.checked })}
+        />
+        Train the probe too
+      </label>
+      <p className="notice" data-testid="pinn-resolution-note">
+        {cropped
+          ? `The network reads the central ${options.patternSize} × ${options.patternSize} of each ${datasetPatternSize} × ${datasetPatternSize} pattern, so its object pixels are ${datasetPatternSize / options.patternSize}× larger than rPIE's (half the resolution for 128 → 64).`
+          : `The network reads the full ${datasetPatternSize} × ${datasetPatternSize} patterns, at rPIE's resolution.`}
+      </p>
+      {problems.length > 0 && (
+        <ul className="problems" role="alert">
+          {problems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
+  );
+}

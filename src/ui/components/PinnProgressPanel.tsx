@@ -1,0 +1,35 @@
+import type { PinnProgress } from '../../worker/protocol';
+import { formatSeconds } from './ProgressPanel';
+
+interface Props {
+  progress: PinnProgress | null;
+  running: boolean;
+}
+
+/** Epoch k of n, elapsed time, an estimate of the time left and the last losses. */
+export function PinnProgressPanel({ progress, running }: Props) {
+  const done = progress?.epochsDone ?? 0;
+  const total = progress?.epochs ?? 0;
+  const elapsed_s = (progress?.elapsed_ms ?? 0) / 1000;
+  const left_s = done > 0 ? (elapsed_s / done) * (total - done) : NaN;
+  const trainLoss = progress?.trainLosses.at(-1);
+  const validationLoss = progress?.validationLosses.at(-1);
+  return (
+    <div className="progress-panel">
+      <progress max={total || 1} value={done} aria-label="Training progress" />
+      <p data-testid="pinn-progress-text">
+        {progress
+          ? `Epoch ${done} of ${total} · ${formatSeconds(elapsed_s)} elapsed` +
+            (running ? ` · about ${formatSeconds(left_s)} left` : '') +
+            (trainLoss !== undefined ? ` · training loss ${trainLoss.toPrecision(5)}` : '') +
+            (validationLoss !== undefined && Number.isFinite(validationLoss)
+              ? ` · validation loss ${validationLoss.toPrecision(5)}`
+              : '') +
+            ` · learning rate ${progress.learningRate.toExponential(1)}`
+          : running
+            ? 'Preparing the data and building the network…'
+            : 'Not started'}
+      </p>
+    </div>
+  );
+}

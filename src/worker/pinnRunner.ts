@@ -1,0 +1,134 @@
+/**
+ * One PtychoPINN run inside the worker: prepares the training arrays from the loaded scan, trains
+ * with a stitched preview after every epoch, then times inference and stitching of the whole scan.
+ * It keeps the last trained model so that a later call can reuse it.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import type { ScanDataset } from '../data/dataset';
+import { preparePinnData, type PinnTrainingData } from '../solvers/pinn/dataPrep';
+import { pinnParameterCount } from '../solvers/pinn/model';
+import { validatePinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
+import { reconstructObject, type StitchedObject } from '../solvers/pinn/stitch';
+import { trainPinn } from '../solvers/pinn/train';
+import type { PinnProgress, PinnRunSummary, PinnSnapshot } from './protocol';
+
+export interface PinnRunHooks {
+  onProgress(progress: PinnProgress): void;
+  shouldStop(): boolean;
+  now(): number;
+}
+
+/** Keeps the first `count` patterns of a dataset (all when count is 0 or not smaller). */
+export function firstPatterns(dataset: ScanDataset, count: number): ScanDataset {
+  if (count === 0 || count >= dataset.patternCount) return dataset;
+  const pixels = dataset.patternSize * dataset.patternSize;
+  return {
+    ...dataset,
+    name: `${dataset.name}, first ${count} patterns`,
+    patternCount: count,
+    intensities: dataset.intensities.slice(0, count * pixels),
+    positionX_px: dataset.positionX_px.slice(0, count),
+    positionY_px: dataset.positionY_px.slice(0, count),
+  };
+}
+
+function toSnapshot(stitched: StitchedObject, data: PinnTrainingData): PinnSnapshot {
+  return {
+    object: stitched.object,
+    objectHeight: stitched.height,
+    objectWidth: stitched.width,
+    weights: stitched.weights,
+    originY_px: stitched.originY_px * data.pixelSizeRatio,
+    originX_px: stitched.originX_px * data.pixelSizeRatio,
+    pixelSizeRatio: data.pixelSizeRatio,
+  };
+}
+
+export class PinnRunner {
+  private model: tf.LayersModel | null = null;
+  private lastSnapshot: PinnSnapshot | null = null;
+
+  /** The stitched object of the last finished or stopped run. */
+  get snapshot(): PinnSnapshot | null {
+    return this.lastSnapshot;
+  }
+
+  /** Drops the trained model, for example when another scan is loaded. */
+  reset(): void {
+    this.model?.dispose();
+    this.model = null;
+    this.lastSnapshot = null;
+  }
+
+  async run(dataset: ScanDataset, options: PinnRunOptions, hooks: PinnRunHooks): Promise<PinnRunSummary> {
+    const problems = validatePinnRunOptions(options, dataset.patternSize);
+    if (problems.length > 0) throw new Error(`Invalid PtychoPINN settings: ${problems.join(' ')}`);
+
+    const started = hooks.now();
+    const data = await preparePinnData(firstPatterns(dataset, options.maxPatterns), { patternSize: options.patternSize });
+    const trainLosses: number[] = [];
+    const validationLosses: number[] = [];
+    let epochsDone = 0;
+
+    const result = await trainPinn(
+      data,
+      {
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        learningRate: options.learningRate,
+        filterScale: options.filterScale,
+        trainableProbe: options.trainableProbe,
+        seed: options.seed,
+      },
+      {
+        shouldStop: hooks.shouldStop,
+        onEpochEnd: async (report) => {
+          epochsDone = report.epoch;
+          trainLosses.push(report.trainLoss);
+          validationLosses.push(report.validationLoss);
+          hooks.onProgress({
+            epochsDone,
+            epochs: options.epochs,
+            trainLosses: trainLosses.slice(),
+            validationLosses: validationLosses.slice(),
+            learningRate: report.learningRate,
+            elapsed_ms: hooks.now() - started,
+          });
+        },
+      },
+    );
+    const training_ms = hooks.now() - started;
+
+    this.model?.dispose();
+    this.model = result.model;
+    const inferenceStarted = hooks.now();
+    const stitched = await reconstructObject(result.model, data);
+    const inference_ms = hooks.now() - inferenceStarted;
+    this.lastSnapshot = toSnapshot(stitched, data);
+    hooks.onProgress({
+      epochsDone,
+      epochs: options.epochs,
+      trainLosses,
+      validationLosses,
+      learningRate: result.history.at(-1)?.learningRate ?? options.learningRate,
+      elapsed_ms: hooks.now() - started,
+      snapshot: this.lastSnapshot,
+    });
+
+    return {
+      epochsDone,
+      stopReason: result.stopReason,
+      training_ms,
+      inference_ms,
+      parameterCount: pinnParameterCount({ patternSize: options.patternSize, filterScale: options.filterScale }),
+      patternSize: data.patternSize,
+      patternCount: data.patternCount,
+      backend: tf.getBackend(),
+    };
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}
