@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import type { ScanDataset } from '../data/dataset';
+import { defaultSimulationOptions, simulateScan } from '../data/simulate';
+import type { BackendResolution, RequestedBackend } from '../device/policy';
+import { registerPhysicsKernels } from '../engine/register';
+import { defaultPinnRunOptions } from '../solvers/pinn/runOptions';
+import { firstPatterns } from './pinnRunner';
+import type { PinnProgress } from './protocol';
+import { createReconstructionService } from './service';
+
+function cpuResolution(requested: RequestedBackend): BackendResolution {
+  return {
+    requested,
+    backend: 'cpu',
+    attempts: [{ backend: 'cpu', ok: true, reason: 'test environment' }],
+    fallbackReason: null,
+    notices: [],
+  };
+}
+
+describe('PtychoPINN through the reconstruction service', () => {
+  let dataset: ScanDataset;
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    registerPhysicsKernels();
+    dataset = (await simulateScan({ ...defaultSimulationOptions, patternSize: 32, gridSize: 6 })).dataset;
+  });
+
+  it('trains, reports every epoch and stitches an object', async () => {
+    const updates: PinnProgress[] = [];
+    const service = createReconstructionService({
+      resolveDevice: async (requested) => cpuResolution(requested),
+      onProgress: () => {},
+      onPinnProgress: (progress) => updates.push(progress),
+    });
+    await service.initialize('cpu');
+    await service.setDataset(dataset);
+    const summary = await service.trainPinn({
+      ...defaultPinnRunOptions,
+      epochs: 2,
+      batchSize: 8,
+      patternSize: 16,
+      filterScale: 0.125,
+    });
+
+    expect(summary.epochsDone).toBe(2);
+    expect(summary.patternCount).toBe(36);
+    expect(summary.patternSize).toBe(16);
+    expect(summary.inference_ms).toBeGreaterThan(0);
+    expect(updates.map((update) => update.epochsDone)).toEqual([1, 2, 2]);
+    expect(updates[1].trainLosses).toHaveLength(2);
+    const snapshot = updates.at(-1)?.snapshot;
+    expect(snapshot).toBeDefined();
+    // 32² patterns cropped to 16²: network pixels are twice the dataset's.
+    expect(snapshot?.pixelSizeRatio).toBe(2);
+    expect(snapshot?.object.length).toBe((snapshot?.objectHeight ?? 0) * (snapshot?.objectWidth ?? 0) * 2);
+    expect(snapshot?.object.every(Number.isFinite)).toBe(true);
+  }, 120_000);
+
+  it('rejects invalid settings with the setting named', async () => {
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuResolution(r), onProgress: () => {} });
+    await service.initialize('cpu');
+    await service.setDataset(dataset);
+    await expect(service.trainPinn({ ...defaultPinnRunOptions, patternSize: 48 })).rejects.toThrow(
+      /Network input must be a power of two from 16 to the data's 32 px, received 48/,
+    );
+  });
+});
+
+describe('firstPatterns', () => {
+  it('keeps the first patterns and their positions', () => {
+    const pixels = 4;
+    const dataset: ScanDataset = {
+      name: 'test',
+      patternCount: 3,
+      patternSize: 2,
+      intensities: Float32Array.from({ length: 3 * pixels }, (_, i) => i),
+      positionX_px: Float32Array.from([1, 2, 3]),
+      positionY_px: Float32Array.from([4, 5, 6]),
+      probe: null,
+      provenance: '',
+    };
+    const subset = firstPatterns(dataset, 2);
+    expect(subset.patternCount).toBe(2);
+    expect(Array.from(subset.intensities)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(Array.from(subset.positionX_px)).toEqual([1, 2]);
+    expect(Array.from(subset.positionY_px)).toEqual([4, 5]);
+    expect(firstPatterns(dataset, 0)).toBe(dataset);
+  });
+});
