@@ -1,6 +1,6 @@
 // End-to-end: scan files opened through the picker are parsed in the worker, summarised before a
-// run and reconstructed; a malformed file keeps the loaded scan; a generic .npz is mapped by hand.
-// The files are the reader fixtures (6 patterns of 16 × 16), so each run takes seconds on the CPU.
+// run and reconstructed. A malformed file keeps the loaded scan, and a generic .npz is mapped by
+// hand. The files are the reader fixtures (6 patterns of 16 × 16), so each run takes seconds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -185,7 +185,7 @@ const DATA_URL_TODO = { todo: 'App.tsx does not pass dataUrl to ScanFilePicker y
 
 test('?data= opens a same-origin file', DATA_URL_TODO, async () => {
   const page = await browser.context.newPage();
-  // The worker fetches the file, so the route is set on the context, which also sees workers.
+  // The worker fetches the file, so the route is set on the context, which also intercepts requests from workers.
   const isFixture = (url) => url.pathname === '/fixtures/scan-n3.cxi';
   const body = readFileSync(join(fixtures, 'scan-n3.cxi'));
   await browser.context.route(isFixture, (route) => route.fulfill({ status: 200, body, contentType: 'application/octet-stream' }));

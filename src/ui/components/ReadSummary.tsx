@@ -30,9 +30,9 @@ function formatMebibytes(bytes: number): string {
 }
 
 /**
- * What a reader made of a file, shown before a run: format, patterns, zero frequency, positions
- * and geometry, overlap, counts, the measurement domain with a control to change it, every
- * reader notice, and warnings about suspicious data.
+ * Shows what a reader made of a file, before a run: format, patterns, zero frequency, positions
+ * and geometry, overlap and counts. It also shows the measurement domain with a control to
+ * change it, every reader notice, and warnings about suspicious data.
  */
 export function ReadSummary({ parsed, onMeasurementChange, disabled }: Props) {
   const { result, summary } = parsed;
