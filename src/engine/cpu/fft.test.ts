@@ -3,11 +3,21 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { loadKernelCases, relativeRms } from '../../../test/fixtures/kernels/load.mjs';
-import { fft2, fft2Scalar, fft2Simd, fft2ThreadsReady, getFftPlan, isFft2SimdAvailable, isFftSize } from './fft';
+import {
+  fft2,
+  fft2Scalar,
+  fft2Simd,
+  fft2ThreadsReady,
+  getFftPlan,
+  getFftTables,
+  isFft2SimdAvailable,
+  isFftSize,
+} from './fft';
 import { randomValues } from './testValues';
+import { WasmFft2 } from './wasm/wasmFft2';
 
 type Fft2 = typeof fft2;
 
@@ -217,5 +227,32 @@ describe('fft2 paths', () => {
         'FFT length must be a power of two of at least 2, received 96.',
       );
     }
+  });
+});
+
+describe('SIMD kernel loading', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllGlobals();
+  });
+
+  it('returns null without WebAssembly SIMD', () => {
+    // An engine without SIMD fails to validate the module, which is what create() checks.
+    vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    expect(WasmFft2.create()).toBeNull();
+  });
+
+  it('runs on private memory without SharedArrayBuffer', async () => {
+    // A page that is not cross-origin isolated has no SharedArrayBuffer, so the kernel uses the
+    // module variant on private memory and starts no helpers.
+    vi.stubGlobal('SharedArrayBuffer', undefined);
+    const simd = WasmFft2.create();
+    expect(simd).not.toBeNull();
+    expect(await simd?.helpersReady).toBe(0);
+
+    const [testCase] = loadNumpyCases().filter((candidate) => candidate.name === 'fft2-inverse-2x64');
+    const output = new Float32Array(testCase.x.length);
+    simd?.fft2(testCase.x, output, testCase.batch, getFftTables(testCase.size), testCase.inverse, 'auto');
+    expect(relativeRms(output, testCase.expected)).toBeLessThanOrEqual(TOLERANCE);
   });
 });
