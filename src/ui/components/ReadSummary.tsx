@@ -37,7 +37,10 @@ function formatMebibytes(bytes: number): string {
 export function ReadSummary({ parsed, onMeasurementChange, disabled }: Props) {
   const { result, summary } = parsed;
   const { dataset } = result;
-  const warnings = [...summary.warnings.map((warning) => warning.message), ...parsed.validation.warnings.map((issue) => issue.message)];
+  // Validation warnings go to the page through onLoaded, which lists them already.
+  const warnings = summary.warnings.map((warning) => warning.message);
+  // The measurement notice repeats the reason shown in the Values row.
+  const notices = result.notices.filter((notice) => !(notice.topic === 'measurement-domain' && notice.message === result.measurement?.reason));
   return (
     <section className="read-summary" aria-label="File summary" data-testid="read-summary">
       <h3>
@@ -80,7 +83,7 @@ export function ReadSummary({ parsed, onMeasurementChange, disabled }: Props) {
         </ul>
       )}
       <ul className="summary-notices" aria-label="What the reader assumed">
-        {result.notices.map((notice) => (
+        {notices.map((notice) => (
           <li key={notice.message} className={notice.severity === 'warning' ? 'notice-warning' : undefined} data-testid="summary-notice">
             {notice.severity === 'warning' ? 'Check: ' : ''}
             {notice.message}

@@ -13,8 +13,12 @@ interface Props {
   disabled: boolean;
   /** Called with true when a file starts being read and false when reading ends. */
   onLoadingChange(loading: boolean): void;
-  /** Called with the dataset of a file that passed validation, and the validation warnings. */
-  onLoaded(dataset: ScanDataset, warnings: string[]): void;
+  /**
+   * Called with the dataset of a file that passed validation, and the validation warnings.
+   * Returning false means the page did not take the dataset, so the picker keeps the previous
+   * file's summary.
+   */
+  onLoaded(dataset: ScanDataset, warnings: string[]): void | boolean;
   /** Called with everything the reader returned, for pages that show more than the dataset. */
   onParsed?(parsed: ParsedScan): void;
   /** The page's `?data=` value (see useDataUrl), opened once on mount; null or absent for none. */
@@ -64,8 +68,9 @@ export function ScanFilePicker({ disabled, onLoadingChange, onLoaded, onParsed, 
       setProblem(`${source.name} was not loaded: ${errors.join(' ')} ${KEPT}`);
       return;
     }
+    const taken = onLoaded(parsed.result.dataset, parsed.validation.warnings.map((issue) => issue.message));
+    if (taken === false) return;
     setLoaded({ parsed, source, mapping: usedMapping });
-    onLoaded(parsed.result.dataset, parsed.validation.warnings.map((issue) => issue.message));
     onParsed?.(parsed);
   };
 
