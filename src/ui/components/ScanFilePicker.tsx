@@ -62,6 +62,19 @@ export function ScanFilePicker({ disabled, onLoadingChange, onLoaded, onParsed, 
   };
   useEffect(() => () => clientRef.current?.terminate(), []);
 
+  // A file dropped beside the drop zone would make the browser navigate to it and lose the page.
+  useEffect(() => {
+    const ignoreFileDrop = (event: globalThis.DragEvent) => {
+      if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
+    };
+    window.addEventListener('dragover', ignoreFileDrop);
+    window.addEventListener('drop', ignoreFileDrop);
+    return () => {
+      window.removeEventListener('dragover', ignoreFileDrop);
+      window.removeEventListener('drop', ignoreFileDrop);
+    };
+  }, []);
+
   const accept = (parsed: ParsedScan, source: ScanSource, usedMapping: ScanMapping | null) => {
     const errors = parsed.validation.errors.map((issue) => issue.message);
     if (errors.length > 0) {
