@@ -1,12 +1,16 @@
 /**
- * Files the user can save from a reconstruction: the object and probe as .npy/.npz, and the phase
- * image as PNG. Key names follow PtychoPINN's NPZ convention (`objectGuess`, `probeGuess`,
- * `xcoords`, `ycoords`) so the result opens in tools that read that format.
+ * Files the user can save from a reconstruction: the object and probe as .npy/.npz, a Ptychodus
+ * product (.h5 or .npz), and the phase and amplitude images as PNG. The .npz key names follow
+ * PtychoPINN's convention (`objectGuess`, `probeGuess`, `xcoords`, `ycoords`) so the result opens
+ * in tools that read that format.
  */
 import type { ScanDataset } from '../data/dataset';
 import { createNpyArray, writeNpy } from '../data/npy';
 import { writeNpz } from '../data/npz';
-import { composePhaseFigure } from '../view/phaseFigure';
+import type { CxiGeometry } from '../data/readers/readResult';
+import { toPtychodusProduct, writePtychodusProductH5, writePtychodusProductNpz } from '../data/writers/ptychodusProduct';
+import { composeAmplitudeFigure } from '../view/amplitudeFigure';
+import { composePhaseFigure, type PhaseFigure } from '../view/phaseFigure';
 import type { ReconstructionSnapshot } from '../worker/protocol';
 
 /** Encodes the object as a complex64 .npy of shape (height, width). */
@@ -46,12 +50,46 @@ export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: Sca
  * map and range and a colour bar labelled in rad below it.
  */
 export async function phasePng(snapshot: ReconstructionSnapshot): Promise<Blob> {
-  const figure = composePhaseFigure(snapshot);
+  return figurePng(composePhaseFigure(snapshot), 'phase');
+}
+
+/**
+ * Encodes the object amplitude as PNG at one image pixel per object pixel, with the amplitude
+ * view's grey map and range and a labelled colour bar below it, laid out like the phase PNG.
+ */
+export async function amplitudePng(snapshot: ReconstructionSnapshot): Promise<Blob> {
+  return figurePng(composeAmplitudeFigure(snapshot), 'amplitude');
+}
+
+/**
+ * Writes the reconstruction as a Ptychodus HDF5 product. Lengths are in metres when `geometry`
+ * is given and in object pixels, with pixel sizes 1, when it is null.
+ */
+export async function ptychodusProductH5(
+  snapshot: ReconstructionSnapshot,
+  dataset: ScanDataset,
+  fourierErrors: number[],
+  geometry: CxiGeometry | null,
+): Promise<Uint8Array> {
+  return writePtychodusProductH5(toPtychodusProduct({ snapshot, dataset, fourierErrors, geometry }));
+}
+
+/** Writes the reconstruction as a Ptychodus NPZ product, with the lengths of ptychodusProductH5. */
+export function ptychodusProductNpz(
+  snapshot: ReconstructionSnapshot,
+  dataset: ScanDataset,
+  fourierErrors: number[],
+  geometry: CxiGeometry | null,
+): Uint8Array {
+  return writePtychodusProductNpz(toPtychodusProduct({ snapshot, dataset, fourierErrors, geometry }));
+}
+
+async function figurePng(figure: PhaseFigure, role: string): Promise<Blob> {
   const canvas = new OffscreenCanvas(figure.width, figure.height);
   const context = canvas.getContext('2d');
   if (!context) {
     throw new Error(
-      `Failed to get a 2D context for a ${figure.width}×${figure.height} OffscreenCanvas to draw the phase PNG. ` +
+      `Failed to get a 2D context for a ${figure.width}×${figure.height} OffscreenCanvas to draw the ${role} PNG. ` +
         'The image may exceed the canvas size limit of this browser.',
     );
   }

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+
+import type { ScanDataset } from '../data/dataset';
+import { readNpy } from '../data/npy';
+import { readNpz } from '../data/npz';
+import { readPtychodusProduct } from '../data/readers/ptychodusProduct';
+import type { ReconstructionSnapshot } from '../worker/protocol';
+import { objectNpy, ptychodusProductH5, ptychodusProductNpz, reconstructionNpz } from './exportFiles';
+
+function makeSnapshot(): ReconstructionSnapshot {
+  const probeModes = Float32Array.from({ length: 2 * 2 * 2 * 2 }, (_, i) => 0.25 * i - 1.5);
+  return {
+    object: Float32Array.from({ length: 3 * 5 * 2 }, (_, i) => Math.cos(0.7 * i)),
+    objectHeight: 3,
+    objectWidth: 5,
+    probe: probeModes.slice(0, 8),
+    probeSize: 2,
+    probeModes,
+    probeModeCount: 2,
+    coverage: new Float32Array(15).fill(1),
+    originY_px: 10,
+    originX_px: -4,
+  };
+}
+
+function makeDataset(): ScanDataset {
+  return {
+    name: 'scan.cxi',
+    patternCount: 2,
+    patternSize: 2,
+    intensities: new Float32Array(8),
+    positionX_px: Float32Array.from([-4, -2.5]),
+    positionY_px: Float32Array.from([10, 11]),
+    probe: null,
+    provenance: 'synthetic',
+  };
+}
+
+describe('reconstructionNpz read back with readNpz', () => {
+  const snapshot = makeSnapshot();
+  const arrays = readNpz(reconstructionNpz(snapshot, makeDataset(), [0.4, 0.3]), 'reconstruction.npz');
+
+  it("should use PtychoPINN's key names", () => {
+    expect([...arrays.keys()]).toEqual(['objectGuess', 'probeGuess', 'probeModes', 'xcoords', 'ycoords', 'fourier_error']);
+  });
+
+  it('should store the object as complex64', () => {
+    const object = arrays.get('objectGuess');
+    expect(object?.dtype).toBe('complex64');
+    expect(object?.shape).toEqual([3, 5]);
+    expect(object?.data).toEqual(snapshot.object);
+  });
+
+  it('should store the main mode and all modes', () => {
+    expect(arrays.get('probeGuess')?.shape).toEqual([2, 2]);
+    expect(arrays.get('probeGuess')?.data).toEqual(snapshot.probe);
+    expect(arrays.get('probeModes')?.shape).toEqual([2, 2, 2]);
+    expect(arrays.get('probeModes')?.data).toEqual(snapshot.probeModes);
+  });
+
+  it('should store window centres in object pixels', () => {
+    // Corner − origin + N/2: x (−4 + 4 + 1, −2.5 + 4 + 1), y (10 − 10 + 1, 11 − 10 + 1).
+    expect(arrays.get('xcoords')?.dtype).toBe('float64');
+    expect(Array.from(arrays.get('xcoords')?.data as Float64Array)).toEqual([1, 2.5]);
+    expect(Array.from(arrays.get('ycoords')?.data as Float64Array)).toEqual([1, 2]);
+  });
+
+  it('should store the Fourier error history', () => {
+    expect(Array.from(arrays.get('fourier_error')?.data as Float64Array)).toEqual([0.4, 0.3]);
+  });
+});
+
+describe('objectNpy', () => {
+  it('should store the object as complex64', () => {
+    const snapshot = makeSnapshot();
+    const array = readNpy(objectNpy(snapshot), { file: 'object.npy' });
+    expect(array.dtype).toBe('complex64');
+    expect(array.shape).toEqual([3, 5]);
+    expect(array.data).toEqual(snapshot.object);
+  });
+});
+
+describe('Ptychodus product exports', () => {
+  it('should write a readable HDF5 product', async () => {
+    const snapshot = makeSnapshot();
+    const bytes = await ptychodusProductH5(snapshot, makeDataset(), [0.4, 0.3], null);
+    const { format, product, positionX_px } = await readPtychodusProduct(bytes, 'product.h5');
+    expect(format).toBe('ptychodus-h5');
+    expect(product.object.values).toEqual(snapshot.object);
+    expect(product.lengthUnit).toBe('pixel');
+    expect(Array.from(positionX_px)).toEqual([0, 1.5]);
+  });
+
+  it('should write a readable NPZ product', async () => {
+    const snapshot = makeSnapshot();
+    const bytes = ptychodusProductNpz(snapshot, makeDataset(), [0.4, 0.3], null);
+    const { format, product } = await readPtychodusProduct(bytes, 'product.npz');
+    expect(format).toBe('ptychodus-npz');
+    expect(product.probe.values).toEqual(snapshot.probeModes);
+    expect(Array.from(product.lossValues)).toEqual([0.4, 0.3]);
+  });
+});
