@@ -175,8 +175,8 @@ ${indent(
         (br $stage))))`;
 
 /**
- * Statements that load element `offset` (a byte offset within a row) of the 4 rows at $row0..$row3
- * into (re, im), lane r holding row r, and conjugate it by multiplying the imaginary parts by $sign.
+ * Statements that load the element at byte offset `offset` of the 4 rows at $row0..$row3 into
+ * (re, im), lane r holding row r, and conjugate it by multiplying the imaginary parts by $sign.
  */
 function loadFromRows(re, im, offset) {
   const at = (row) => i32add(get(row), offset);
@@ -188,9 +188,9 @@ function loadFromRows(re, im, offset) {
   ];
 }
 
-/** Statements that store (re, im), lane r to row r, at byte offset `offset` of the 4 rows. */
+/** Statements that store (re, im), lane r to the row at $outRow<r>, at byte offset `offset`. */
 function storeToRows(offset, re, im) {
-  const at = (row) => i32add(get(row), offset);
+  const at = (row) => i32add(get(`out${row[0].toUpperCase()}${row.slice(1)}`), offset);
   return [
     set('pairLow', `(i8x16.shuffle ${LOW_PAIRS} ${get(re)} ${get(im)})`),
     set('pairHigh', `(i8x16.shuffle ${HIGH_PAIRS} ${get(re)} ${get(im)})`),
@@ -279,13 +279,12 @@ const SOURCES = ['source', 'sourceB'];
 
 /**
  * The gather loops with the first stage (radix 8 when log2(n) is odd, radix 4 otherwise), then the
- * radix-4 stages up to but not including the last
- * one (m = n/4), for `groups` lane groups of 4 transforms. `loadElement(re, im, entry, group)` loads one element of the 4 transforms of `group`,
- * where `entry` is the i32 expression of the element's bit-reversal table entry. The table at $rev
- * contains 8·bitReverse(j) for each j.
+ * radix-4 stages up to but not including the last one (m = n/4), for `groups` lane groups of 4
+ * transforms. `loadElement(re, im, index, group)` loads element j + index of the 4 transforms of
+ * `group` in bit-reversed order, where j is the iteration's first element. `advanceSource(count)`
+ * returns the statements that move the caller's own pointers on by `count` elements.
  */
-function gatherAndStages(loadElement, groups) {
-  const entry = (index) => `(i32.load offset=${4 * index} ${get('revEntry')})`;
+function gatherAndStages(loadElement, advanceSource, groups) {
   const store = (target, outputs) =>
     outputs.flatMap((name, index) => [
       `(v128.store offset=${32 * index} ${get(target)} ${get(`${name}r`)})`,
@@ -294,20 +293,20 @@ function gatherAndStages(loadElement, groups) {
   const radix8 = [];
   const radix4 = [];
   for (let group = 0; group < groups; group += 1) {
-    radix8.push(...radix8FirstStage((re, im, index) => loadElement(re, im, entry(index), group), TARGETS[group]));
+    radix8.push(...radix8FirstStage((re, im, index) => loadElement(re, im, index, group), TARGETS[group]));
     radix4.push(
-      ...loadElement('a0r', 'a0i', entry(0), group),
-      ...loadElement('a2r', 'a2i', entry(1), group),
-      ...loadElement('a1r', 'a1i', entry(2), group),
-      ...loadElement('a3r', 'a3i', entry(3), group),
+      ...loadElement('a0r', 'a0i', 0, group),
+      ...loadElement('a2r', 'a2i', 1, group),
+      ...loadElement('a1r', 'a1i', 2, group),
+      ...loadElement('a3r', 'a3i', 3, group),
       ...radix4Butterfly(),
       ...store(TARGETS[group], ['y0', 'y1', 'y2', 'y3']),
     );
   }
-  const advance = (entryBytes, targetBytes) =>
+  const advance = (count) =>
     [
-      `(local.set $revEntry (i32.add (local.get $revEntry) (i32.const ${entryBytes})))`,
-      ...TARGETS.slice(0, groups).map((target) => set(target, `(i32.add ${get(target)} (i32.const ${targetBytes}))`)),
+      ...advanceSource(count),
+      ...TARGETS.slice(0, groups).map((target) => set(target, `(i32.add ${get(target)} (i32.const ${32 * count}))`)),
     ].join('\n          ');
   const stages = (first, m0) =>
     TARGETS.slice(0, groups)
@@ -318,20 +317,19 @@ function gatherAndStages(loadElement, groups) {
       )
       .join('\n        ');
   return `
-    (local.set $revEntry (local.get $rev))
     (local.set $target (local.get $scratch))
     (local.set $targetB (i32.add (local.get $scratch) (local.get $scratchBytes)))
     (if (i32.and (local.get $log2n) (i32.const 1))
       (then
         (loop $radix8
 ${indent(radix8, 5)}
-          ${advance(32, 256)}
+          ${advance(8)}
           (br_if $radix8 (i32.lt_u (local.get $target) (local.get $scratchEnd))))
         ${stages(2, 8)})
       (else
         (loop $radix4
 ${indent(radix4, 5)}
-          ${advance(16, 128)}
+          ${advance(4)}
           (br_if $radix4 (i32.lt_u (local.get $target) (local.get $scratchEnd))))
         ${stages(1, 4)}))`;
 }
@@ -392,19 +390,39 @@ const blockLocals = `
     (local.set $threeQuarters (i32.mul (local.get $rowBytes) (i32.const 3)))
     (local.set $firstLength (i32.shl (i32.const 4) (i32.and (local.get $log2n) (i32.const 1))))`;
 
-/** $rows transforms the n rows of the field at $field in place, 4 rows at a time. */
+/**
+ * $rows transforms the n rows of the field at $field, 4 rows at a time, and stores row r of the
+ * result as row bitReverse(r) of the field at $out, the order in which $columnsW gathers them.
+ */
 const rowsFunction = `
-  (func $rows (param $field i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $sign v128)
-    (local $blockEnd i32) (local $offset i32)
+  (func $rows (param $field i32) (param $out i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $sign v128)
+    (local $blockEnd i32) (local $offset i32) (local $rowEntry i32)
     (local $row0 i32) (local $row1 i32) (local $row2 i32) (local $row3 i32)
+    (local $outRow0 i32) (local $outRow1 i32) (local $outRow2 i32) (local $outRow3 i32)
     ${blockLocals}
     (local.set $blockEnd (i32.add (local.get $field) (i32.mul (local.get $rowBytes) (local.get $n))))
     (local.set $row0 (local.get $field))
+    (local.set $rowEntry (local.get $rev))
     (loop $block
       (local.set $row1 (i32.add (local.get $row0) (local.get $rowBytes)))
       (local.set $row2 (i32.add (local.get $row1) (local.get $rowBytes)))
       (local.set $row3 (i32.add (local.get $row2) (local.get $rowBytes)))
-${indent([gatherAndStages(loadFromRows, 1)], 1)}
+      ;; The table entry of row r is 8·bitReverse(r), so times n it is the byte offset of that row.
+      (local.set $outRow0 (i32.add (local.get $out) (i32.mul (i32.load (local.get $rowEntry)) (local.get $n))))
+      (local.set $outRow1 (i32.add (local.get $out) (i32.mul (i32.load offset=4 (local.get $rowEntry)) (local.get $n))))
+      (local.set $outRow2 (i32.add (local.get $out) (i32.mul (i32.load offset=8 (local.get $rowEntry)) (local.get $n))))
+      (local.set $outRow3 (i32.add (local.get $out) (i32.mul (i32.load offset=12 (local.get $rowEntry)) (local.get $n))))
+      (local.set $revEntry (local.get $rev))
+${indent(
+  [
+    gatherAndStages(
+      (re, im, index) => loadFromRows(re, im, `(i32.load offset=${4 * index} ${get('revEntry')})`),
+      (count) => [`(local.set $revEntry (i32.add (local.get $revEntry) (i32.const ${4 * count})))`],
+      1,
+    ),
+  ],
+  1,
+)}
       (if (i32.gt_u (local.get $n) (local.get $firstLength))
         (then
 ${indent([lastStageAndStore((offset, re, im) => storeToRows(get(offset), re, im), 1)], 3)})
@@ -418,12 +436,13 @@ ${indent([...loadScratch('a0r', 'a0i', get('source')), ...storeToRows(get('offse
             (local.set $source (i32.add (local.get $source) (i32.const 32)))
             (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))))
       (local.set $row0 (i32.add (local.get $row3) (local.get $rowBytes)))
+      (local.set $rowEntry (i32.add (local.get $rowEntry) (i32.const 16)))
       (br_if $block (i32.lt_u (local.get $row0) (local.get $blockEnd)))))`;
 
 /**
- * Returns $columnsW, which transforms the n columns of the field at $field in place, W = 4·groups
- * columns at a time, and multiplies the results by $scale (real parts) and $imagScale (imaginary
- * parts). With 8 columns each block uses whole 64-byte cache lines of every row. Needs n ≥ W and
+ * Returns $columnsW, which transforms the n columns of the field at $field, whose rows $rows stored
+ * in bit-reversed order, W = 4·groups columns at a time. It stores the results times $scale (real
+ * parts) and $imagScale (imaginary parts) into the field at $out in natural order. With 8 columns each block uses whole 64-byte cache lines of every row. Needs n ≥ W and
  * 32·n·groups bytes of scratch.
  */
 function columnsFunction(groups) {
@@ -435,21 +454,24 @@ function columnsFunction(groups) {
       ...storeToColumns(get('address'), 32 * group, 'a0r', 'a0i'),
     );
   }
-  // Element e of the columns is at $column + e·rowBytes = $column + (8e)·n.
+  // Element e of the output columns is at $outColumn + e·rowBytes = $outColumn + (8e)·n.
   const storeElement = (offset, re, im, group) =>
-    storeToColumns(i32add(get('column'), `(i32.mul ${get(offset)} (local.get $n))`), 32 * group, re, im);
+    storeToColumns(i32add(get('outColumn'), `(i32.mul ${get(offset)} (local.get $n))`), 32 * group, re, im);
   return `
-  (func $columns${width} (param $field i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $scale v128) (param $imagScale v128)
-    (local $columnEnd i32) (local $column i32) (local $address i32)
+  (func $columns${width} (param $field i32) (param $out i32) (param $n i32) (param $log2n i32) (param $tw i32) (param $rev i32) (param $scratch i32) (param $scale v128) (param $imagScale v128)
+    (local $columnEnd i32) (local $column i32) (local $address i32) (local $outColumn i32) (local $gatherRow i32)
     ${blockLocals}
     (local.set $columnEnd (i32.add (local.get $field) (local.get $rowBytes)))
     (local.set $column (local.get $field))
+    (local.set $outColumn (local.get $out))
     (loop $block
+      (local.set $gatherRow (local.get $column))
 ${indent(
   [
     gatherAndStages(
-      (re, im, entry, group) =>
-        loadFromColumns(re, im, i32add(get('column'), `(i32.shl ${entry} (local.get $log2n))`), 32 * group),
+      (re, im, index, group) =>
+        loadFromColumns(re, im, i32add(get('gatherRow'), `(i32.mul (local.get $rowBytes) (i32.const ${index}))`), 32 * group),
+      (count) => [set('gatherRow', i32add(get('gatherRow'), `(i32.mul (local.get $rowBytes) (i32.const ${count}))`))],
       groups,
     ),
   ],
@@ -460,7 +482,7 @@ ${indent(
 ${indent([lastStageAndStore(storeElement, groups)], 3)})
         (else
           ;; n = 4 or 8: the first stage was the whole transform.
-          (local.set $address (local.get $column))
+          (local.set $address (local.get $outColumn))
           (local.set $source (local.get $scratch))
           (local.set $sourceB (local.get $scratchB))
           (loop $scatter
@@ -470,6 +492,7 @@ ${indent(plainScatter, 6)}
             (local.set $sourceB (i32.add (local.get $sourceB) (i32.const 32)))
             (br_if $scatter (i32.lt_u (local.get $source) (local.get $scratchEnd))))))
       (local.set $column (i32.add (local.get $column) (i32.const ${8 * width})))
+      (local.set $outColumn (i32.add (local.get $outColumn) (i32.const ${8 * width})))
       (br_if $block (i32.lt_u (local.get $column) (local.get $columnEnd)))))`;
 }
 
@@ -477,27 +500,30 @@ ${indent(plainScatter, 6)}
  * fft2(data, fields, n, log2n, inverse, tw, rev, scratch) transforms `fields` interleaved complex
  * n×n fields at byte address `data` in place, unitary (scaled by 1/n), forward when `inverse` is 0.
  * The inverse is conj(F(conj(x))): the row pass conjugates on load and the column pass on store.
- * Requires n ≥ 4, `tw` and `rev` built by the host for n, and 64·n bytes of scratch.
+ * Requires n ≥ 4 and `tw` and `rev` built by the host for n. The scratch takes 64·n bytes for the
+ * lane groups, then 8·n² bytes for the row pass's output, so that the column pass reads its rows in
+ * order.
  */
 const fft2Function = `
   (func (export "fft2") (param $data i32) (param $fields i32) (param $n i32) (param $log2n i32) (param $inverse i32) (param $tw i32) (param $rev i32) (param $scratch i32)
-    (local $fieldBytes i32) (local $end i32) (local $scale f32) (local $sign f32)
+    (local $fieldBytes i32) (local $end i32) (local $scale f32) (local $sign f32) (local $transit i32)
     (local.set $fieldBytes (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
     (local.set $end (i32.add (local.get $data) (i32.mul (local.get $fieldBytes) (local.get $fields))))
     (local.set $scale (f32.div (f32.const 1) (f32.convert_i32_u (local.get $n))))
     (local.set $sign (select (f32.const -1) (f32.const 1) (local.get $inverse)))
+    (local.set $transit (i32.add (local.get $scratch) (i32.shl (local.get $n) (i32.const 6))))
     (block $done
       (loop $field
         (br_if $done (i32.ge_u (local.get $data) (local.get $end)))
-        (call $rows (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev) (local.get $scratch)
-          (f32x4.splat (local.get $sign)))
+        (call $rows (local.get $data) (local.get $transit) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev)
+          (local.get $scratch) (f32x4.splat (local.get $sign)))
         (if (i32.ge_u (local.get $n) (i32.const 8))
           (then
-            (call $columns8 (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev) (local.get $scratch)
-              (f32x4.splat (local.get $scale)) (f32x4.splat (f32.mul (local.get $scale) (local.get $sign)))))
+            (call $columns8 (local.get $transit) (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev)
+              (local.get $scratch) (f32x4.splat (local.get $scale)) (f32x4.splat (f32.mul (local.get $scale) (local.get $sign)))))
           (else
-            (call $columns4 (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev) (local.get $scratch)
-              (f32x4.splat (local.get $scale)) (f32x4.splat (f32.mul (local.get $scale) (local.get $sign))))))
+            (call $columns4 (local.get $transit) (local.get $data) (local.get $n) (local.get $log2n) (local.get $tw) (local.get $rev)
+              (local.get $scratch) (f32x4.splat (local.get $scale)) (f32x4.splat (f32.mul (local.get $scale) (local.get $sign))))))
         (local.set $data (i32.add (local.get $data) (local.get $fieldBytes)))
         (br $field))))`;
 

@@ -4,8 +4,8 @@
  * be shared, on helper threads too (see fft2Helpers.ts).
  *
  * Memory layout, bump-allocated: the helpers' control blocks from address 64, then per transform
- * length n a float32 twiddle table, an int32 bit-reversal table and 64·n bytes of scratch per
- * thread, added on the first call for that n. The fields of a call follow the last table. The
+ * length n a float32 twiddle table, an int32 bit-reversal table and 64·n + 8·n² bytes of scratch
+ * per thread, added on the first call for that n. The fields of a call follow the last table. The
  * memory grows as needed and never shrinks.
  */
 import { FFT2_SHARED_WASM_BASE64, FFT2_WASM_BASE64 } from './fft2Binary.generated';
@@ -46,7 +46,7 @@ interface Fft2Exports {
 interface WasmTables {
   twiddles: number;
   bitReversal: number;
-  /** Scratch of thread t (0 is the calling thread) at scratch + t·64·n. */
+  /** Scratch of thread t (0 is the calling thread) at scratch + t·scratchBytes(n). */
   scratch: number;
 }
 
@@ -80,6 +80,11 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/** Returns the bytes of scratch that one thread's fft2 calls need for length n. */
+function scratchBytes(n: number): number {
+  return 64 * n + 8 * n * n;
 }
 
 /** Rounds `address` up to a multiple of 64 bytes, a cache line. */
@@ -234,7 +239,7 @@ export class WasmFft2 {
           inverse: inverse ? 1 : 0,
           twiddles: addresses.twiddles,
           bitReversal: addresses.bitReversal,
-          scratch: addresses.scratch + thread * 64 * n,
+          scratch: addresses.scratch + thread * scratchBytes(n),
           failed: 0,
         });
         jobs.push({ helper, job, first: next, fields, region });
@@ -298,7 +303,7 @@ export class WasmFft2 {
     const twiddles = alignToCacheLine(this.top);
     const bitReversal = alignToCacheLine(twiddles + 4 * tables.twiddles.length);
     const scratch = alignToCacheLine(bitReversal + 4 * n);
-    this.top = scratch + (MAX_HELPERS + 1) * 64 * n;
+    this.top = scratch + (MAX_HELPERS + 1) * scratchBytes(n);
     this.reserve(this.top);
 
     new Float32Array(this.memory.buffer, twiddles, tables.twiddles.length).set(tables.twiddles);
