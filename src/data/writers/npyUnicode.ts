@@ -11,7 +11,7 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 /** NumPy aligns the data start (magic, version, length field and header) to this many bytes. */
 const HEADER_ALIGNMENT = 64;
 
-/** Encodes `text` as an .npy file holding a 0-d '<U' array, as numpy.save(file, text) does. */
+/** Encodes `text` as an .npy file containing a 0-d '<U' array, as numpy.save(file, text) does. */
 export function writeNpyUnicodeScalar(text: string): Uint8Array {
   const codePoints = Array.from(text, (character) => character.codePointAt(0) ?? 0);
   // NumPy gives the empty string the dtype '<U1' and stores one zero code point.
@@ -38,8 +38,8 @@ export function writeNpyUnicodeScalar(text: string): Uint8Array {
 }
 
 /**
- * Decodes an .npy file that holds a 0-d or one-element '<U' array and returns its text, without
- * trailing zero code points. Throws DataFormatError when the file holds anything else.
+ * Decodes an .npy file that contains a 0-d or one-element '<U' array and returns its text, without
+ * trailing zero code points. Throws DataFormatError when the file contains anything else.
  */
 export function readNpyUnicodeScalar(bytes: Uint8Array, location: DataLocation): string {
   const reject = (received: string) =>
