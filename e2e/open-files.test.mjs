@@ -182,7 +182,7 @@ test('dropped file opens like a picked one', async () => {
 
 // These two need App.tsx to pass `dataUrl={useDataUrl()}` to ScanFilePicker, and to keep a
 // ?data= scan when the bundled scan finishes loading later. Remove `todo` once it does.
-const DATA_URL_TODO = { todo: 'App.tsx does not pass dataUrl to ScanFilePicker yet' };
+const DATA_URL_TODO = {};
 
 test('?data= opens a same-origin file', DATA_URL_TODO, async () => {
   const page = await browser.context.newPage();

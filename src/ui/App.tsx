@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 import { loadBundledSiemensStar } from '../data/siemensStar';
+import type { CxiGeometry } from '../data/readers/readResult';
 import type { SimulatedDataset } from '../data/simulator/simulateDataset';
 import { validateScanDataset } from '../data/validate';
 import type { ScanDataset } from '../data/dataset';
@@ -13,9 +14,11 @@ import { ComparisonPanel } from './components/ComparisonPanel';
 import { ErrorPlot } from './components/ErrorPlot';
 import { ExportPanel } from './components/ExportPanel';
 import { LossPlot } from './components/LossPlot';
+import { PinnModelFiles } from './components/PinnModelFiles';
 import { PinnPanel } from './components/PinnPanel';
 import { PinnProgressPanel } from './components/PinnProgressPanel';
 import { PinnResultsPanel } from './components/PinnResultsPanel';
+import { PinnSummaryLine } from './components/PinnSummaryLine';
 import { PolicyBanner } from './components/PolicyBanner';
 import { formatIterations, ProgressPanel } from './components/ProgressPanel';
 import { ResultsPanel } from './components/ResultsPanel';
@@ -23,6 +26,7 @@ import { ScanFilePicker } from './components/ScanFilePicker';
 import { SimulatorPanel } from './components/SimulatorPanel';
 import { SolverPanel } from './components/SolverPanel';
 import { TruthComparisonPanel } from './components/TruthComparisonPanel';
+import { useDataUrl } from './useDataUrl';
 import { useReconstruction } from './useReconstruction';
 
 function backendFromUrl(): { requested: RequestedBackend; problem: string | null } {
@@ -50,7 +54,11 @@ export function App() {
   const [rejectedLoad, setRejectedLoad] = useState<string | null>(null);
   /** The true object and probe when the loaded scan was simulated in the page. */
   const [truth, setTruth] = useState<SimulatedDataset['truth'] | null>(null);
+  /** Detector geometry of a loaded CXI scan, which gives exported lengths in metres. */
+  const [geometry, setGeometry] = useState<CxiGeometry | null>(null);
+  const parsedGeometryRef = useRef<CxiGeometry | null>(null);
   const session = useReconstruction(requested, dataset);
+  const dataUrl = useDataUrl();
   const running = session.runState === 'running' || session.runState === 'stopping';
   const [method, setMethod] = useState<'pie' | 'pinn'>('pie');
   const activeSettingsValid =
@@ -67,7 +75,8 @@ export function App() {
 
   useEffect(() => {
     loadBundledSiemensStar()
-      .then(setDataset)
+      // A scan opened through ?data= may arrive first; the bundled one then does not replace it.
+      .then((bundled) => setDataset((current) => current ?? bundled))
       .catch((error: Error) => setDatasetError(error.message));
   }, []);
 
@@ -101,6 +110,10 @@ export function App() {
       {!dataset && !datasetError && <p>Loading the bundled Siemens-star scan…</p>}
       {dataset && <DatasetPanel dataset={dataset} />}
       <ScanFilePicker
+        dataUrl={dataUrl}
+        onParsed={(parsed) => {
+          parsedGeometryRef.current = parsed.result.geometry ?? null;
+        }}
         disabled={running}
         onLoadingChange={setLoadingFile}
         onLoaded={(next, warnings) => {
@@ -109,11 +122,12 @@ export function App() {
               `${next.name} was not loaded because a reconstruction started while it was being read. ` +
                 'Stop the reconstruction, then open the file again.',
             );
-            return;
+            return false;
           }
           setRejectedLoad(null);
           setDataset(next);
           setTruth(null);
+          setGeometry(parsedGeometryRef.current);
           setDatasetError(null);
           setDatasetWarnings(warnings);
         }}
@@ -127,6 +141,7 @@ export function App() {
             setRejectedLoad(null);
             setDataset(simulated.dataset);
             setTruth(simulated.truth);
+            setGeometry(null);
             setDatasetError(null);
             setDatasetWarnings(report.warnings.map((issue) => issue.message));
           }}
@@ -178,6 +193,15 @@ export function App() {
             Stop
           </button>
         </div>
+        {method === 'pinn' && (
+          <PinnModelFiles
+            modelLabel={session.pinnModelLabel}
+            disabled={running || !session.workerReady}
+            onSave={session.savePinnModel}
+            onLoad={session.loadPinnModel}
+            onInfer={session.inferPinn}
+          />
+        )}
         {method === 'pie' ? (
           <ProgressPanel progress={session.progress} running={running && session.activeMethod === 'pie'} />
         ) : (
@@ -197,16 +221,7 @@ export function App() {
             {(session.summary.elapsed_ms / 1000).toFixed(1)} s on {session.summary.backend}.
           </p>
         )}
-        {session.pinnSummary && (
-          <p data-testid="pinn-summary">
-            PtychoPINN {session.pinnSummary.stopReason === 'cancelled' ? 'stopped' : 'finished'} after{' '}
-            {session.pinnSummary.epochsDone} epochs ({session.pinnSummary.stopReason === 'early-stopping' ? 'early stopping' : 'epoch limit or stop'}) on{' '}
-            {session.pinnSummary.patternCount} patterns of {session.pinnSummary.patternSize}², a network of{' '}
-            {(session.pinnSummary.parameterCount / 1e6).toFixed(2)} M parameters: training{' '}
-            {(session.pinnSummary.training_ms / 1000).toFixed(1)} s, inference and stitching{' '}
-            {(session.pinnSummary.inference_ms / 1000).toFixed(2)} s on {session.pinnSummary.backend}.
-          </p>
-        )}
+        {session.pinnSummary && <PinnSummaryLine summary={session.pinnSummary} />}
       </section>
 
       <section className="views">
@@ -242,7 +257,12 @@ export function App() {
       )}
 
       {session.snapshot && dataset && (
-        <ExportPanel snapshot={session.snapshot} dataset={dataset} fourierErrors={session.progress?.fourierErrors ?? []} />
+        <ExportPanel
+          snapshot={session.snapshot}
+          dataset={dataset}
+          fourierErrors={session.progress?.fourierErrors ?? []}
+          geometry={geometry}
+        />
       )}
     </main>
   );

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ScanDataset } from '../data/dataset';
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import { defaultsFor, type PieOptions } from '../solvers/pie/options';
+import type { SavedPinnModel } from '../solvers/pinn/modelFiles';
 import { defaultPinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { startReconstructionWorker, type ReconstructionClient } from '../worker/client';
 import type {
@@ -41,6 +42,12 @@ export interface ReconstructionSession {
   /** Which method the current or last run used. */
   activeMethod: 'pie' | 'pinn';
   startPinn(): void;
+  /** What the worker's current PtychoPINN model is, or null when there is none. */
+  pinnModelLabel: string | null;
+  inferPinn(): void;
+  /** Returns the model files to save; rejects when there is no model. */
+  savePinnModel(): Promise<SavedPinnModel>;
+  loadPinnModel(files: SavedPinnModel): Promise<void>;
 }
 
 export function useReconstruction(requested: RequestedBackend, dataset: ScanDataset | null): ReconstructionSession {
@@ -59,6 +66,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const [pinnSnapshot, setPinnSnapshot] = useState<PinnSnapshot | null>(null);
   const [pinnSummary, setPinnSummary] = useState<PinnRunSummary | null>(null);
   const [activeMethod, setActiveMethod] = useState<'pie' | 'pinn'>('pie');
+  const [pinnModelLabel, setPinnModelLabel] = useState<string | null>(null);
 
   useEffect(() => {
     setResolution(null);
@@ -80,6 +88,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
       },
     });
     clientRef.current = client;
+    setPinnModelLabel(null);
     let cancelled = false;
     client
       .initialize(requested)
@@ -158,6 +167,10 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
       .trainPinn(pinnOptions)
       .then((result) => {
         setPinnSummary(result);
+        setPinnModelLabel(
+          `trained here: ${result.epochsDone} epochs on ${result.patternCount} patterns of ${result.patternSize}², ` +
+            `${(result.parameterCount / 1e6).toFixed(2)} M parameters`,
+        );
         setRunState(result.stopReason === 'cancelled' ? 'stopped' : 'finished');
       })
       .catch((error: Error) => {
@@ -165,6 +178,41 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
         setRunState('failed');
       });
   }, [pinnOptions]);
+
+  const inferPinn = useCallback(() => {
+    const client = clientRef.current;
+    if (!client) return;
+    setRunState('running');
+    setActiveMethod('pinn');
+    setRunError(null);
+    setPinnSummary(null);
+    client
+      .inferPinn()
+      .then((result) => {
+        setPinnSummary(result);
+        setRunState('finished');
+      })
+      .catch((error: Error) => {
+        setRunError(error.message);
+        setRunState('failed');
+      });
+  }, []);
+
+  const savePinnModel = useCallback(async () => {
+    const client = clientRef.current;
+    if (!client) throw new Error('The reconstruction worker is not running.');
+    return client.savePinnModel();
+  }, []);
+
+  const loadPinnModel = useCallback(async (files: SavedPinnModel) => {
+    const client = clientRef.current;
+    if (!client) throw new Error('The reconstruction worker is not running.');
+    const sidecar = await client.loadPinnModel(files);
+    setPinnModelLabel(
+      `loaded: trained on ${sidecar.trainingScan.name} (${sidecar.trainingScan.patternCount} patterns), ` +
+        `${sidecar.epochs} epochs, input ${sidecar.patternSize}²`,
+    );
+  }, []);
 
   const stop = useCallback(() => {
     setRunState('stopping');
@@ -191,5 +239,9 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     pinnSummary,
     activeMethod,
     startPinn,
+    pinnModelLabel,
+    inferPinn,
+    savePinnModel,
+    loadPinnModel,
   };
 }

@@ -69,6 +69,9 @@ export function startReconstructionWorker(events: WorkerEvents): ReconstructionC
     setDataset: (dataset) => call('setDataset', dataset),
     reconstruct: (options) => call('reconstruct', options),
     trainPinn: (options) => call('trainPinn', options),
+    inferPinn: () => call('inferPinn'),
+    savePinnModel: () => call('savePinnModel'),
+    loadPinnModel: (files) => call('loadPinnModel', files),
     stop: () => call('stop'),
     snapshot: () => call('snapshot'),
     terminate: () => {

@@ -8,6 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { ScanDataset } from '../data/dataset';
 import { preparePinnData, type PinnTrainingData } from '../solvers/pinn/dataPrep';
 import { pinnParameterCount } from '../solvers/pinn/model';
+import {
+  loadModelFiles,
+  parseSidecar,
+  PINN_SIDECAR_VERSION,
+  saveModelFiles,
+  type PinnSidecar,
+  type SavedPinnModel,
+} from '../solvers/pinn/modelFiles';
 import { validatePinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { reconstructObject, type StitchedObject } from '../solvers/pinn/stitch';
 import { trainPinn } from '../solvers/pinn/train';
@@ -47,6 +55,8 @@ function toSnapshot(stitched: StitchedObject, data: PinnTrainingData): PinnSnaps
 
 export class PinnRunner {
   private model: tf.LayersModel | null = null;
+  /** Description of the current model, written as the sidecar when it is saved. */
+  private sidecar: PinnSidecar | null = null;
   private lastSnapshot: PinnSnapshot | null = null;
 
   /** The stitched object of the last finished or stopped run. */
@@ -58,6 +68,7 @@ export class PinnRunner {
   reset(): void {
     this.model?.dispose();
     this.model = null;
+    this.sidecar = null;
     this.lastSnapshot = null;
   }
 
@@ -102,6 +113,19 @@ export class PinnRunner {
 
     this.model?.dispose();
     this.model = result.model;
+    const last = result.history.at(-1);
+    this.sidecar = {
+      format: 'ptychoscope-ptychopinn',
+      version: PINN_SIDECAR_VERSION,
+      patternSize: data.patternSize,
+      filterScale: options.filterScale,
+      trainingNormalization: data.normalization,
+      trainingScan: { name: dataset.name, patternCount: data.patternCount, patternSize: dataset.patternSize },
+      epochs: epochsDone,
+      finalTrainLoss: last?.trainLoss ?? Number.NaN,
+      finalValidationLoss: last && Number.isFinite(last.validationLoss) ? last.validationLoss : null,
+      savedAt: '',
+    };
     const inferenceStarted = hooks.now();
     const stitched = await reconstructObject(result.model, data);
     const inference_ms = hooks.now() - inferenceStarted;
@@ -123,6 +147,67 @@ export class PinnRunner {
       inference_ms,
       parameterCount: pinnParameterCount({ patternSize: options.patternSize, filterScale: options.filterScale }),
       patternSize: data.patternSize,
+      patternCount: data.patternCount,
+      backend: tf.getBackend(),
+    };
+  }
+
+  /** Serialises the current model and its sidecar. */
+  async save(): Promise<SavedPinnModel> {
+    if (!this.model || !this.sidecar) throw new Error('No PtychoPINN model to save: train one or load one first.');
+    return saveModelFiles(this.model, { ...this.sidecar, savedAt: new Date().toISOString() });
+  }
+
+  /** Replaces the current model by a saved one; returns its sidecar. */
+  async load(files: SavedPinnModel): Promise<PinnSidecar> {
+    const sidecar = parseSidecar(files.sidecarJson, 'the sidecar file');
+    const model = await loadModelFiles(files.modelJson, files.weights);
+    const inputSide = model.inputs[0]?.shape[1];
+    if (inputSide !== sidecar.patternSize) {
+      model.dispose();
+      throw new Error(
+        `The model reads ${String(inputSide)} × ${String(inputSide)} patterns but its sidecar says ${sidecar.patternSize}; ` +
+          'choose the model.json, weights and sidecar saved together.',
+      );
+    }
+    this.model?.dispose();
+    this.model = model;
+    this.sidecar = sidecar;
+    this.lastSnapshot = null;
+    return sidecar;
+  }
+
+  /** Reconstructs `dataset` with the current model: prediction of every pattern and stitching only. */
+  async infer(dataset: ScanDataset, hooks: Pick<PinnRunHooks, 'onProgress' | 'now'>): Promise<PinnRunSummary> {
+    if (!this.model || !this.sidecar) throw new Error('No PtychoPINN model: train one or load one first.');
+    const patternSize = this.sidecar.patternSize;
+    if (patternSize > dataset.patternSize) {
+      throw new Error(
+        `The model reads ${patternSize} × ${patternSize} patterns, larger than this scan's ${dataset.patternSize} × ${dataset.patternSize}. ` +
+          'Load a scan with patterns at least that large, or train a model on this scan.',
+      );
+    }
+    const started = hooks.now();
+    const data = await preparePinnData(dataset, { patternSize });
+    const stitched = await reconstructObject(this.model, data);
+    const inference_ms = hooks.now() - started;
+    this.lastSnapshot = toSnapshot(stitched, data);
+    hooks.onProgress({
+      epochsDone: 0,
+      epochs: 0,
+      trainLosses: [],
+      validationLosses: [],
+      learningRate: 0,
+      elapsed_ms: inference_ms,
+      snapshot: this.lastSnapshot,
+    });
+    return {
+      epochsDone: 0,
+      stopReason: 'epochs',
+      training_ms: 0,
+      inference_ms,
+      parameterCount: this.model.countParams(),
+      patternSize,
       patternCount: data.patternCount,
       backend: tf.getBackend(),
     };

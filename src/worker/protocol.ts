@@ -2,6 +2,7 @@
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import type { ScanDataset } from '../data/dataset';
 import type { PieOptions } from '../solvers/pie/options';
+import type { PinnSidecar, SavedPinnModel } from '../solvers/pinn/modelFiles';
 import type { PinnRunOptions } from '../solvers/pinn/runOptions';
 
 /** The current estimate, copied to the host. */
@@ -88,6 +89,10 @@ export interface ReconstructionApi {
   setDataset(dataset: ScanDataset): Promise<void>;
   reconstruct(options: PieOptions): Promise<RunSummary>;
   trainPinn(options: PinnRunOptions): Promise<PinnRunSummary>;
+  /** Reconstructs the loaded scan with the trained or loaded PtychoPINN model, without training. */
+  inferPinn(): Promise<PinnRunSummary>;
+  savePinnModel(): Promise<SavedPinnModel>;
+  loadPinnModel(files: SavedPinnModel): Promise<PinnSidecar>;
   stop(): Promise<void>;
   snapshot(): Promise<ReconstructionSnapshot | null>;
 }

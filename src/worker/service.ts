@@ -90,7 +90,6 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       dataset = next;
       solver?.dispose();
       solver = null;
-      pinn.reset();
     },
 
     async trainPinn(options: PinnRunOptions): Promise<PinnRunSummary> {
@@ -163,6 +162,29 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       } finally {
         running = false;
       }
+    },
+
+    async inferPinn(): Promise<PinnRunSummary> {
+      if (!dataset) throw new Error('No dataset is loaded; load one before reconstructing.');
+      if (running) throw new Error('A reconstruction is already running.');
+      running = true;
+      try {
+        return await pinn.infer(dataset, {
+          onProgress: (progress) => dependencies.onPinnProgress?.(progress),
+          now,
+        });
+      } finally {
+        running = false;
+      }
+    },
+
+    async savePinnModel() {
+      return pinn.save();
+    },
+
+    async loadPinnModel(files) {
+      if (running) throw new Error('A reconstruction is running; stop it before loading a model.');
+      return pinn.load(files);
     },
 
     async stop() {

@@ -1,0 +1,131 @@
+// End-to-end: PtychoPINN trained in the page on a subset of the bundled scan, stitched and compared
+// with rPIE, on the WebGL fallback and on WebGPU (SwiftShader); and a saved model loaded back.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { artifactDir, launch, serveStatic } from './harness.mjs';
+
+// A small run: 64 patterns, 2 epochs, the network at 1/8 width. It shows the path works, not quality.
+const PATTERNS = 64;
+const EPOCHS = 2;
+const PIE_ITERATIONS = 2;
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
+let server;
+before(async () => {
+  server = await serveStatic();
+  mkdirSync(artifactDir, { recursive: true });
+});
+after(async () => {
+  await server?.close();
+});
+
+async function waitForEnabled(page, name) {
+  await page.waitForFunction(
+    (label) => {
+      const button = [...document.querySelectorAll('button')].find((b) => b.textContent === label);
+      return button && !button.disabled;
+    },
+    name,
+    { timeout: 120_000 },
+  );
+}
+
+async function trainSmallPinn(page) {
+  await page.getByRole('combobox', { name: 'Reconstruction method' }).selectOption('pinn');
+  await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(EPOCHS));
+  await page.getByRole('spinbutton', { name: /Patterns used/ }).fill(String(PATTERNS));
+  await page.getByRole('combobox', { name: 'Network width' }).selectOption('0.125');
+  assert.match(await page.getByTestId('pinn-resolution-note').textContent(), /central 64 × 64 of each 128 × 128 pattern/);
+  await waitForEnabled(page, 'Train PtychoPINN');
+  await page.getByRole('button', { name: 'Train PtychoPINN' }).click();
+  await page.getByTestId('pinn-summary').waitFor({ timeout: RUN_TIMEOUT_MS });
+  const losses = JSON.parse(await page.getByTestId('pinn-losses').getAttribute('data-train'));
+  assert.equal(losses.length, EPOCHS, `expected ${EPOCHS} training losses, received ${losses}`);
+  assert.ok(losses.every(Number.isFinite), `losses must be finite: ${losses}`);
+  await page.getByTestId('pinn-phase').waitFor();
+  return { losses, summary: await page.getByTestId('pinn-summary').textContent() };
+}
+
+async function runRpie(page) {
+  await page.getByRole('combobox', { name: 'Reconstruction method' }).selectOption('pie');
+  await page.getByRole('spinbutton', { name: 'Iterations' }).fill(String(PIE_ITERATIONS));
+  await waitForEnabled(page, 'Reconstruct');
+  await page.getByRole('button', { name: 'Reconstruct' }).click();
+  await page.getByTestId('run-summary').waitFor({ timeout: RUN_TIMEOUT_MS });
+}
+
+for (const [mode, backend] of [
+  ['fallback', 'webgl'],
+  ['webgpu', 'webgpu'],
+]) {
+  describe(`PtychoPINN on ${backend}`, () => {
+    test('trains, stitches and is compared with rPIE', async () => {
+      const browser = await launch(mode);
+      const { page } = browser;
+      try {
+        await page.goto(`${server.url}/`);
+        await page.getByTestId('pattern-count').waitFor();
+        const headline = page.getByTestId('backend-headline');
+        await headline.waitFor({ timeout: 60_000 });
+        assert.equal(await headline.getAttribute('data-backend'), backend);
+
+        const { summary } = await trainSmallPinn(page);
+        assert.match(summary, new RegExp(`on ${backend}`));
+        assert.match(summary, new RegExp(`${PATTERNS} patterns of 64²`));
+        await runRpie(page);
+
+        const comparison = page.getByTestId('method-comparison');
+        await comparison.waitFor({ timeout: 60_000 });
+        assert.match(await page.getByTestId('method-times').textContent(), /rPIE: 2 iterations in .* PtychoPINN: training/);
+        await comparison.getByRole('row', { name: /RMS phase error/ }).waitFor();
+        await page.screenshot({ path: join(artifactDir, `pinn-${backend}.png`), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    });
+  });
+}
+
+describe('PtychoPINN model files', () => {
+  test('a saved model reloads and reconstructs at inference speed', async () => {
+    const browser = await launch('fallback');
+    const { page } = browser;
+    const downloads = mkdtempSync(join(tmpdir(), 'ptychoscope-model-'));
+    try {
+      await page.goto(`${server.url}/?backend=cpu`);
+      await page.getByTestId('pattern-count').waitFor();
+      await trainSmallPinn(page);
+
+      const downloadEvent = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Save model' }).click();
+      const download = await downloadEvent;
+      assert.equal(download.suggestedFilename(), 'ptychopinn-model.zip');
+      const archive = join(downloads, 'ptychopinn-model.zip');
+      await download.saveAs(archive);
+      const broken = join(downloads, 'broken.zip');
+      writeFileSync(broken, readFileSync(archive).subarray(0, 200));
+
+      // A fresh page has no model; loading the files gives it one, and it reconstructs the whole scan.
+      await page.reload();
+      await page.getByTestId('pattern-count').waitFor();
+      await page.getByRole('combobox', { name: 'Reconstruction method' }).selectOption('pinn');
+      assert.match(await page.getByTestId('pinn-model').textContent(), /none yet/);
+      await page.getByLabel(/Load a saved model/).setInputFiles(broken);
+      await page.getByText(/The model was not loaded: .*broken.zip/).waitFor();
+      await page.getByLabel(/Load a saved model/).setInputFiles(archive);
+      await page.getByText(/loaded: trained on siemens-star.npz/).waitFor({ timeout: 60_000 });
+      await waitForEnabled(page, 'Reconstruct with this model');
+      await page.getByRole('button', { name: 'Reconstruct with this model' }).click();
+      await page.getByTestId('pinn-summary').waitFor({ timeout: RUN_TIMEOUT_MS });
+      assert.match(await page.getByTestId('pinn-summary').textContent(), /reconstructed 516 patterns of 64² with the model/);
+      await page.getByTestId('pinn-phase').waitFor();
+    } finally {
+      await browser.close();
+      rmSync(downloads, { recursive: true, force: true });
+    }
+  });
+});
