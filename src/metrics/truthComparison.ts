@@ -3,9 +3,19 @@
  * the solver's object grid, restricts the comparison to the well-illuminated pixels and runs
  * {@link compareReconstructions}.
  */
-import type { SimulatedDataset } from '../data/simulator/simulateDataset';
 import type { ReconstructionSnapshot } from '../worker/protocol';
 import { compareReconstructions, type ReconstructionComparison } from './index';
+
+/**
+ * A reference object on the dataset's coordinates: pixel (r, c) sits at dataset position (r, c),
+ * as with a simulated truth or PtychoPINN's `objectGuess`.
+ */
+export interface ReferenceObject {
+  /** [height, width, 2] interleaved complex. */
+  object: Float32Array;
+  height: number;
+  width: number;
+}
 
 /** Pixels whose probe coverage reaches this fraction of the maximum are compared. */
 export const TRUTH_COVERAGE_FRACTION = 0.3;
@@ -20,7 +30,7 @@ type SnapshotGeometry = Pick<
  * at dataset coordinates (r + originY_px, c + originX_px), as does truth pixel (r + originY_px, ...).
  * Pixels outside the truth become 1 (free space).
  */
-export function cropTruthToSnapshot(truth: SimulatedDataset['truth'], snapshot: SnapshotGeometry): Float32Array {
+export function cropTruthToSnapshot(truth: ReferenceObject, snapshot: SnapshotGeometry): Float32Array {
   const { objectHeight: height, objectWidth: width } = snapshot;
   const cropped = new Float32Array(height * width * 2);
   for (let row = 0; row < height; row += 1) {
@@ -41,7 +51,7 @@ export function cropTruthToSnapshot(truth: SimulatedDataset['truth'], snapshot: 
 }
 
 /** Aligns the snapshot's object with the truth and computes every metric over the scanned region. */
-export function compareWithTruth(truth: SimulatedDataset['truth'], snapshot: SnapshotGeometry): ReconstructionComparison {
+export function compareWithTruth(truth: ReferenceObject, snapshot: SnapshotGeometry): ReconstructionComparison {
   const { objectHeight: height, objectWidth: width } = snapshot;
   let maxCoverage = 0;
   for (const value of snapshot.coverage) maxCoverage = Math.max(maxCoverage, value);

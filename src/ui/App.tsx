@@ -2,11 +2,11 @@ import { useEffect, useRef, useState } from 'react';
 
 import { loadBundledSiemensStar } from '../data/siemensStar';
 import type { CxiGeometry } from '../data/readers/readResult';
-import type { SimulatedDataset } from '../data/simulator/simulateDataset';
 import { validateScanDataset } from '../data/validate';
 import type { ScanDataset } from '../data/dataset';
 import { parseRequestedBackend, type RequestedBackend } from '../device/policy';
 import { validatePieOptions } from '../solvers/pie/options';
+import type { ReferenceObject } from '../metrics/truthComparison';
 import { validatePinnRunOptions } from '../solvers/pinn/runOptions';
 import { BackendSelect } from './components/BackendSelect';
 import { DatasetPanel } from './components/DatasetPanel';
@@ -52,8 +52,9 @@ export function App() {
   const [datasetWarnings, setDatasetWarnings] = useState<string[]>([]);
   const [loadingFile, setLoadingFile] = useState(false);
   const [rejectedLoad, setRejectedLoad] = useState<string | null>(null);
-  /** The true object and probe when the loaded scan was simulated in the page. */
-  const [truth, setTruth] = useState<SimulatedDataset['truth'] | null>(null);
+  /** A reference object for the metrics: a simulation's truth, or an objectGuess stored in the file. */
+  const [truth, setTruth] = useState<{ object: ReferenceObject; label: string } | null>(null);
+  const parsedObjectRef = useRef<ReferenceObject | null>(null);
   /** Detector geometry of a loaded CXI scan, which gives exported lengths in metres. */
   const [geometry, setGeometry] = useState<CxiGeometry | null>(null);
   const parsedGeometryRef = useRef<CxiGeometry | null>(null);
@@ -113,6 +114,8 @@ export function App() {
         dataUrl={dataUrl}
         onParsed={(parsed) => {
           parsedGeometryRef.current = parsed.result.geometry ?? null;
+          const guess = parsed.result.objectGuess;
+          parsedObjectRef.current = guess ? { object: guess.values, height: guess.height, width: guess.width } : null;
         }}
         disabled={running}
         onLoadingChange={setLoadingFile}
@@ -126,7 +129,7 @@ export function App() {
           }
           setRejectedLoad(null);
           setDataset(next);
-          setTruth(null);
+          setTruth(parsedObjectRef.current ? { object: parsedObjectRef.current, label: "the file's objectGuess" } : null);
           setGeometry(parsedGeometryRef.current);
           setDatasetError(null);
           setDatasetWarnings(warnings);
@@ -140,7 +143,7 @@ export function App() {
             const report = validateScanDataset(simulated.dataset);
             setRejectedLoad(null);
             setDataset(simulated.dataset);
-            setTruth(simulated.truth);
+            setTruth({ object: simulated.truth, label: 'the true object' });
             setGeometry(null);
             setDatasetError(null);
             setDatasetWarnings(report.warnings.map((issue) => issue.message));
@@ -250,7 +253,8 @@ export function App() {
 
       {truth && session.snapshot && !running && (
         <TruthComparisonPanel
-          truth={truth}
+          truth={truth.object}
+          referenceLabel={truth.label}
           snapshot={session.snapshot}
           estimateLabel={session.options.method === 'rpie' ? 'rPIE' : 'ePIE'}
         />

@@ -1,20 +1,21 @@
 import { useMemo } from 'react';
 
-import type { SimulatedDataset } from '../../data/simulator/simulateDataset';
-import { compareWithTruth } from '../../metrics/truthComparison';
+import { compareWithTruth, type ReferenceObject } from '../../metrics/truthComparison';
 import type { ReconstructionSnapshot } from '../../worker/protocol';
 import { FrcPlot } from './FrcPlot';
 import { MetricsPanel } from './MetricsPanel';
 
 interface Props {
-  truth: SimulatedDataset['truth'];
+  truth: ReferenceObject;
+  /** What the reference is, such as "the true object" or "the file's objectGuess". */
+  referenceLabel: string;
   snapshot: ReconstructionSnapshot;
   /** Name of the reconstruction, such as "rPIE". */
   estimateLabel: string;
 }
 
-/** Metrics and FRC of a reconstruction of a simulated scan against its true object. */
-export function TruthComparisonPanel({ truth, snapshot, estimateLabel }: Props) {
+/** Metrics and FRC of a reconstruction against a reference object: a simulation's truth or a stored estimate. */
+export function TruthComparisonPanel({ truth, referenceLabel, snapshot, estimateLabel }: Props) {
   const result = useMemo(() => {
     try {
       return { comparison: compareWithTruth(truth, snapshot), error: null };
@@ -24,15 +25,15 @@ export function TruthComparisonPanel({ truth, snapshot, estimateLabel }: Props) 
   }, [truth, snapshot]);
 
   return (
-    <section className="truth-comparison" aria-label="Comparison with the true object" data-testid="truth-comparison">
-      <h2>Against the true object</h2>
+    <section className="truth-comparison" aria-label={`Comparison with ${referenceLabel}`} data-testid="truth-comparison">
+      <h2>Against {referenceLabel}</h2>
       {result.error && (
         <p className="banner banner-error" role="alert">
           The metrics could not be computed: {result.error}
         </p>
       )}
       <div className="views">
-        <MetricsPanel comparison={result.comparison} referenceLabel="the true object" estimateLabel={estimateLabel} />
+        <MetricsPanel comparison={result.comparison} referenceLabel={referenceLabel} estimateLabel={estimateLabel} />
         {result.comparison && (
           <FrcPlot
             frequencies_cyclesPerPx={result.comparison.frc.frequencies_cyclesPerPx}
