@@ -9,13 +9,15 @@
 //
 // The kernel runs 4 transforms side by side, one per f32x4 lane. The row pass takes 4 rows of a
 // field at a time. The column pass takes 8 adjacent columns as two lane groups, so that each block
-// reads whole 64-byte cache lines. Each lane group is gathered, in bit-reversed order, into a scratch array of
-// n elements of 32 bytes (a v128 of 4 real parts, then a v128 of 4 imaginary parts), 16 KiB at
-// n = 512. The first stage (radix 8 when log2(n) is odd, radix 4 otherwise) runs during the gather,
-// the middle radix-4 stages run in place in the scratch, and the last one writes straight to the
-// field: transposed back into 4 rows in the row pass, scaled and interleaved into columns in the
-// column pass. Every butterfly is vertical SIMD, so only the gather and the store shuffle lanes.
-// Twiddles are read as splats from a float32 table that the host computes in float64.
+// reads whole 64-byte cache lines. Each lane group is gathered, in bit-reversed order, into a
+// scratch array of n elements of 32 bytes (a v128 of 4 real parts, then a v128 of 4 imaginary
+// parts), 16 KiB at n = 512. The first stage (radix 8 when log2(n) is odd, radix 4 otherwise) runs
+// during the gather, the middle radix-4 stages run in place in the scratch, and the last one writes
+// straight out. The row pass transposes its results back into rows of a transit buffer, in
+// bit-reversed row order, and the column pass reads those rows in order and writes the scaled,
+// interleaved columns into the field. Every butterfly is vertical SIMD, so only the gather and the
+// store shuffle lanes. Twiddles are read as splats from a float32 table that the host computes in
+// float64.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wabtInit from 'wabt';

@@ -17,7 +17,7 @@ import {
   isFftSize,
 } from './fft';
 import { randomValues } from './testValues';
-import { WasmFft2 } from './wasm/wasmFft2';
+import { chooseThreads, WasmFft2 } from './wasm/wasmFft2';
 
 type Fft2 = typeof fft2;
 
@@ -254,5 +254,22 @@ describe('SIMD kernel loading', () => {
     const output = new Float32Array(testCase.x.length);
     simd?.fft2(testCase.x, output, testCase.batch, getFftTables(testCase.size), testCase.inverse, 'auto');
     expect(relativeRms(output, testCase.expected)).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe('chooseThreads', () => {
+  it('times each path three times first', () => {
+    const choice = { oneThread: [1, 1], threaded: [], calls: 0 };
+    expect(chooseThreads(choice)).toBe(false);
+    choice.oneThread.push(1);
+    expect(chooseThreads(choice)).toBe(true);
+  });
+
+  it('picks the lower median and probes the other path', () => {
+    // The threaded path has one outlier, which the median ignores.
+    const choice = { oneThread: [2, 2, 2], threaded: [1, 9, 1], calls: 0 };
+    const picks = Array.from({ length: 16 }, () => chooseThreads(choice));
+    expect(picks.slice(0, 15).every((threaded) => threaded)).toBe(true);
+    expect(picks[15]).toBe(false);
   });
 });

@@ -3,10 +3,9 @@
  * transforms them there in place and copies them back, on the calling thread and, where memory can
  * be shared, on helper threads too (see fft2Helpers.ts).
  *
- * Memory layout, bump-allocated: the helpers' control blocks from address 64, then per transform
- * length n a float32 twiddle table, an int32 bit-reversal table and 64·n + 8·n² bytes of scratch
- * per thread, added on the first call for that n. The fields of a call follow the last table. The
- * memory grows as needed and never shrinks.
+ * Calls on the calling thread alone use an instance on private memory, because TypedArray.set
+ * into a SharedArrayBuffer took twice as long as into a private buffer (Node 20, 2 MiB in and out:
+ * 0.135 ms against 0.07 ms). Calls split across threads use a second instance on shared memory.
  */
 import { FFT2_SHARED_WASM_BASE64, FFT2_WASM_BASE64 } from './fft2Binary.generated';
 import { canShareMemory, CONTROL_BYTES, postJob, startHelpers, waitForHelper, type Helper } from './fft2Helpers';
@@ -22,9 +21,9 @@ export interface FftTables {
 }
 
 /**
- * When to split a call across helper threads. 'auto' splits batches large enough to gain, and
- * 'never' keeps every call on the calling thread. 'always' splits any batch of 2 or more fields,
- * and throws when no helpers are running.
+ * When to split a call across helper threads. 'auto' splits large batches when that has measured
+ * faster (see ThreadChoice), and 'never' keeps every call on the calling thread. 'always' splits
+ * any batch of 2 or more fields, and throws when no helpers are running.
  */
 export type Fft2Threads = 'auto' | 'never' | 'always';
 
@@ -42,7 +41,7 @@ interface Fft2Exports {
   ): void;
 }
 
-/** Addresses of one transform length's tables in the module's memory. */
+/** Addresses of one transform length's tables in a module's memory. */
 interface WasmTables {
   twiddles: number;
   bitReversal: number;
@@ -55,7 +54,7 @@ const PAGE_BYTES = 65536;
 const SHARED_MAX_PAGES = 16384;
 /** Helper threads started at most, whatever the core count. */
 const MAX_HELPERS = 3;
-/** Address of the first helper's control block. */
+/** Address of the first helper's control block in the shared memory. */
 const CONTROL_BASE = 64;
 
 /**
@@ -68,11 +67,26 @@ const CHUNK_BYTES = 1 << 18;
 /** Bytes per thread and round when a call is split across threads. Fewer rounds mean fewer waits. */
 const THREAD_CHUNK_BYTES = 1 << 22;
 /**
- * Smallest batch·n² at which 'auto' splits a call across threads. Waking a helper costs tens of
- * microseconds, about what one thread needs for 16 fields of 32×32.
- * NOTE: an estimate from the Node timings, not a measured break-even point.
+ * Smallest batch·n² at which 'auto' considers splitting a call across threads. Waking a helper
+ * costs tens of microseconds, about what one thread needs for 16 fields of 32×32.
  */
 const THREAD_MIN_VALUES = 1 << 15;
+/** Every this many 'auto' calls of one size, the slower path is timed again. */
+const THREAD_PROBE_INTERVAL = 16;
+/** Timings kept per path. Their median ignores one outlier, such as a call cut by a GC pause. */
+const TIMINGS_KEPT = 3;
+
+/**
+ * The last timings of the one-thread and the threaded path for one n, in milliseconds per complex
+ * value, so that batches of different sizes compare. On a
+ * machine whose other cores are busy, a helper adds copies and waits but no parallel work, so
+ * 'auto' keeps whichever path has been faster.
+ */
+export interface ThreadChoice {
+  oneThread: number[];
+  threaded: number[];
+  calls: number;
+}
 
 /** Decodes base64 text with atob, which browsers, workers and Node ≥ 16 provide. */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -92,52 +106,154 @@ function alignToCacheLine(address: number): number {
   return Math.ceil(address / 64) * 64;
 }
 
-/** The FFT2 module on one memory, with its helper threads once they have started. */
-export class WasmFft2 {
-  private readonly tables = new Map<number, WasmTables>();
-  private top = CONTROL_BASE + MAX_HELPERS * CONTROL_BYTES;
-  private helpers: Helper[] = [];
-  /** Resolves to the number of helper threads running once they have started, 0 when none can. */
-  readonly helpersReady: Promise<number>;
-
+/**
+ * One instance of the module and its memory. The memory is bump-allocated from `firstAddress`:
+ * per transform length n a float32 twiddle table, an int32 bit-reversal table and the scratch of
+ * `threads` threads, added on the first call for that n. Field data goes after the last table, at
+ * `dataAddress`. The memory grows as needed and never shrinks.
+ */
+class Fft2Instance {
   private readonly exports: Fft2Exports;
+  private readonly tables = new Map<number, WasmTables>();
+  private top: number;
 
-  private constructor(
-    private readonly memory: WebAssembly.Memory,
+  constructor(
+    readonly memory: WebAssembly.Memory,
     module: WebAssembly.Module,
-    shared: boolean,
+    firstAddress: number,
+    private readonly threads: number,
   ) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as Fft2Exports;
-    this.helpersReady = shared ? this.startHelpers(module) : Promise.resolve(0);
+    this.top = firstAddress;
+  }
+
+  /** First byte after the tables of every length prepared so far. */
+  get dataAddress(): number {
+    return alignToCacheLine(this.top);
+  }
+
+  /** Returns the addresses of the tables for n, copying them into the memory on first use. */
+  prepare(tables: FftTables): WasmTables {
+    const cached = this.tables.get(tables.n);
+    if (cached !== undefined) return cached;
+
+    const n = tables.n;
+    const twiddles = alignToCacheLine(this.top);
+    const bitReversal = alignToCacheLine(twiddles + 4 * tables.twiddles.length);
+    const scratch = alignToCacheLine(bitReversal + 4 * n);
+    this.top = scratch + this.threads * scratchBytes(n);
+    this.reserve(this.top);
+
+    new Float32Array(this.memory.buffer, twiddles, tables.twiddles.length).set(tables.twiddles);
+    // The module reads byte offsets within a row of interleaved complex float32: 8 bytes per element.
+    const offsets = new Int32Array(this.memory.buffer, bitReversal, n);
+    for (let i = 0; i < n; i += 1) offsets[i] = 8 * tables.bitReversal[i];
+
+    const addresses = { twiddles, bitReversal, scratch };
+    this.tables.set(n, addresses);
+    return addresses;
+  }
+
+  /** Grows the memory to at least `bytes` bytes. */
+  reserve(bytes: number): void {
+    const missing = bytes - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE_BYTES));
+  }
+
+  /** Returns a view of `length` float32 values at byte address `address`. */
+  view(address: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, address, length);
+  }
+
+  /** Transforms `fields` fields at byte address `data` in place with the scratch of `thread`. */
+  run(data: number, fields: number, tables: FftTables, inverse: boolean, thread: number): void {
+    const addresses = this.prepare(tables);
+    this.exports.fft2(
+      data,
+      fields,
+      tables.n,
+      tables.log2n,
+      inverse ? 1 : 0,
+      addresses.twiddles,
+      addresses.bitReversal,
+      addresses.scratch + thread * scratchBytes(tables.n),
+    );
   }
 
   /**
-   * Compiles and instantiates the module synchronously, on shared memory with helper threads
-   * starting in the background where the context allows it. Returns null when WebAssembly or its
-   * SIMD extension is missing, which WebAssembly.validate on the module itself detects.
+   * Transforms fields first..first+count of `input` into `output` on the calling thread, in chunks
+   * of CHUNK_BYTES copied through byte address `data`, which must lie after the tables.
+   */
+  transform(
+    input: Float32Array,
+    output: Float32Array,
+    first: number,
+    count: number,
+    tables: FftTables,
+    inverse: boolean,
+    data: number,
+  ): void {
+    const fieldLength = 2 * tables.n * tables.n;
+    const fieldsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * fieldLength)));
+    this.reserve(data + 4 * fieldLength * Math.min(count, fieldsPerChunk));
+
+    for (let field = first; field < first + count; field += fieldsPerChunk) {
+      const fields = Math.min(fieldsPerChunk, first + count - field);
+      const view = this.view(data, fields * fieldLength);
+      view.set(input.subarray(field * fieldLength, (field + fields) * fieldLength));
+      this.run(data, fields, tables, inverse, 0);
+      output.set(view, field * fieldLength);
+    }
+  }
+}
+
+/** The FFT2 module on private memory, and on shared memory with helper threads where possible. */
+export class WasmFft2 {
+  private helpers: Helper[] = [];
+  private shared: Fft2Instance | null = null;
+  private readonly choices = new Map<number, ThreadChoice>();
+  /** Resolves to the number of helper threads running once they have started, 0 when none can. */
+  readonly helpersReady: Promise<number>;
+
+  private constructor(
+    private readonly local: Fft2Instance,
+    sharedModule: WebAssembly.Module | null,
+  ) {
+    this.helpersReady = sharedModule === null ? Promise.resolve(0) : this.startHelpers(sharedModule);
+  }
+
+  /**
+   * Compiles and instantiates the module synchronously, and starts helper threads in the
+   * background where the context can share memory. Returns null when WebAssembly or its SIMD
+   * extension is missing, which WebAssembly.validate on the module itself detects.
    */
   static create(): WasmFft2 | null {
     if (typeof WebAssembly !== 'object') return null;
-    if (canShareMemory()) {
-      const bytes = decodeBase64(FFT2_SHARED_WASM_BASE64);
-      if (WebAssembly.validate(bytes)) {
-        const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
-        return new WasmFft2(memory, new WebAssembly.Module(bytes), true);
-      }
-    }
     const bytes = decodeBase64(FFT2_WASM_BASE64);
     if (!WebAssembly.validate(bytes)) return null;
-    return new WasmFft2(new WebAssembly.Memory({ initial: 1 }), new WebAssembly.Module(bytes), false);
+    const local = new Fft2Instance(new WebAssembly.Memory({ initial: 1 }), new WebAssembly.Module(bytes), 64, 1);
+
+    let sharedModule: WebAssembly.Module | null = null;
+    if (canShareMemory()) {
+      const sharedBytes = decodeBase64(FFT2_SHARED_WASM_BASE64);
+      if (WebAssembly.validate(sharedBytes)) sharedModule = new WebAssembly.Module(sharedBytes);
+    }
+    return new WasmFft2(local, sharedModule);
   }
 
   private async startHelpers(module: WebAssembly.Module): Promise<number> {
-    const controls = Array.from({ length: MAX_HELPERS }, (_, index) => CONTROL_BASE + index * CONTROL_BYTES);
     try {
-      this.helpers = await startHelpers(this.memory, module, controls);
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+      const controls = Array.from({ length: MAX_HELPERS }, (_, index) => CONTROL_BASE + index * CONTROL_BYTES);
+      const helpers = await startHelpers(memory, module, controls);
+      if (helpers.length > 0) {
+        const firstAddress = CONTROL_BASE + MAX_HELPERS * CONTROL_BYTES;
+        this.shared = new Fft2Instance(memory, module, firstAddress, helpers.length + 1);
+        this.helpers = helpers;
+      }
     } catch (error) {
       console.warn('fft2: helper threads failed to start, so FFT2 runs on one thread.', error);
-      this.helpers = [];
     }
     return this.helpers.length;
   }
@@ -162,43 +278,43 @@ export class WasmFft2 {
       );
     }
     const n = tables.n;
-    // Preparing the tables first keeps the field data after them.
-    this.prepare(tables);
-    const split =
-      batch >= 2 &&
-      this.helpers.length > 0 &&
-      (threads === 'always' || (threads === 'auto' && batch * n * n >= THREAD_MIN_VALUES));
-    if (split) {
+    const values = batch * n * n;
+    const canSplit = batch >= 2 && this.shared !== null;
+    if (threads === 'never' || !canSplit || (threads === 'auto' && values < THREAD_MIN_VALUES)) {
+      this.transformLocally(input, output, 0, batch, tables, inverse);
+      return;
+    }
+    if (threads === 'always') {
+      this.fft2Threaded(input, output, batch, tables, inverse);
+      return;
+    }
+
+    const choice = this.choices.get(n) ?? { oneThread: [], threaded: [], calls: 0 };
+    this.choices.set(n, choice);
+    const useThreads = chooseThreads(choice);
+    const start = performance.now();
+    if (useThreads) {
       this.fft2Threaded(input, output, batch, tables, inverse);
     } else {
-      this.fft2OneThread(input, output, 0, batch, tables, inverse, alignToCacheLine(this.top));
+      this.transformLocally(input, output, 0, batch, tables, inverse);
     }
+    const timings = useThreads ? choice.threaded : choice.oneThread;
+    timings.push((performance.now() - start) / values);
+    if (timings.length > TIMINGS_KEPT) timings.shift();
   }
 
-  /**
-   * Transforms fields first..first+count of `input` into `output` on the calling thread, copying
-   * them through byte address `data`, which must lie after the tables.
-   */
-  private fft2OneThread(
+  /** Transforms fields first..first+count on the calling thread, in private memory. */
+  private transformLocally(
     input: Float32Array,
     output: Float32Array,
     first: number,
     count: number,
     tables: FftTables,
     inverse: boolean,
-    data: number,
   ): void {
-    const fieldLength = 2 * tables.n * tables.n;
-    const fieldsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * fieldLength)));
-    const addresses = this.prepare(tables);
-    this.reserve(data + 4 * fieldLength * Math.min(count, fieldsPerChunk));
-
-    for (let field = first; field < first + count; field += fieldsPerChunk) {
-      const fields = Math.min(fieldsPerChunk, first + count - field);
-      const view = this.copyIn(input, field, fields, fieldLength, data);
-      this.run(data, fields, tables, inverse, addresses.scratch);
-      output.set(view, field * fieldLength);
-    }
+    // Preparing the tables first keeps the field data after them.
+    this.local.prepare(tables);
+    this.local.transform(input, output, first, count, tables, inverse, this.local.dataAddress);
   }
 
   /**
@@ -207,15 +323,20 @@ export class WasmFft2 {
    * own, and the helpers' results are copied out after they finish.
    */
   private fft2Threaded(input: Float32Array, output: Float32Array, batch: number, tables: FftTables, inverse: boolean): void {
+    const shared = this.shared;
+    if (shared === null) throw new Error('fft2: the helper threads stopped, so FFT2 cannot split this batch.');
     const n = tables.n;
     const fieldLength = 2 * n * n;
     const fieldBytes = 4 * fieldLength;
-    const addresses = this.prepare(tables);
+    const addresses = shared.prepare(tables);
     const threadCount = Math.min(this.helpers.length + 1, batch);
-    const fieldsPerThread = Math.max(1, Math.min(Math.ceil(batch / threadCount), Math.floor(THREAD_CHUNK_BYTES / fieldBytes)));
-    const data = alignToCacheLine(this.top);
+    const fieldsPerThread = Math.max(
+      1,
+      Math.min(Math.ceil(batch / threadCount), Math.floor(THREAD_CHUNK_BYTES / fieldBytes)),
+    );
+    const data = shared.dataAddress;
     const regionBytes = alignToCacheLine(fieldsPerThread * fieldBytes);
-    this.reserve(data + threadCount * regionBytes);
+    shared.reserve(data + threadCount * regionBytes);
 
     for (let first = 0; first < batch; ) {
       const roundFields = Math.min(batch - first, threadCount * fieldsPerThread);
@@ -229,7 +350,7 @@ export class WasmFft2 {
         const fields = share + (thread <= extra ? 1 : 0);
         if (fields === 0) continue;
         const region = data + thread * regionBytes;
-        this.copyIn(input, next, fields, fieldLength, region);
+        shared.view(region, fields * fieldLength).set(input.subarray(next * fieldLength, (next + fields) * fieldLength));
         const helper = this.helpers[thread - 1];
         const job = postJob(helper, {
           data: region,
@@ -247,8 +368,9 @@ export class WasmFft2 {
       }
 
       if (share > 0) {
-        const view = this.copyIn(input, first, share, fieldLength, data);
-        this.run(data, share, tables, inverse, addresses.scratch);
+        const view = shared.view(data, share * fieldLength);
+        view.set(input.subarray(first * fieldLength, (first + share) * fieldLength));
+        shared.run(data, share, tables, inverse, 0);
         output.set(view, first * fieldLength);
       }
 
@@ -256,69 +378,47 @@ export class WasmFft2 {
       for (const job of jobs) {
         try {
           waitForHelper(job.helper, job.job);
-          output.set(new Float32Array(this.memory.buffer, job.region, job.fields * fieldLength), job.first * fieldLength);
+          output.set(shared.view(job.region, job.fields * fieldLength), job.first * fieldLength);
         } catch (error) {
           console.warn('fft2: a helper thread failed, so FFT2 continues on one thread.', error);
           failed.push(job);
         }
       }
       if (failed.length > 0) {
+        // A helper that is still being terminated may yet write its region of the shared memory,
+        // so the rest of the batch runs in private memory.
         this.stopHelpers();
-        // The fields are transformed again past every helper's region, which a helper that is
-        // still being terminated may yet write.
-        for (const job of failed) {
-          this.fft2OneThread(input, output, job.first, job.fields, tables, inverse, data + threadCount * regionBytes);
-        }
-        this.fft2OneThread(input, output, first + roundFields, batch - first - roundFields, tables, inverse, data + threadCount * regionBytes);
+        for (const job of failed) this.transformLocally(input, output, job.first, job.fields, tables, inverse);
+        const done = first + roundFields;
+        this.transformLocally(input, output, done, batch - done, tables, inverse);
         return;
       }
       first += roundFields;
     }
   }
 
-  /** Copies `fields` fields from field `first` of `input` to byte address `address`, returning the view. */
-  private copyIn(input: Float32Array, first: number, fields: number, fieldLength: number, address: number): Float32Array {
-    const view = new Float32Array(this.memory.buffer, address, fields * fieldLength);
-    view.set(input.subarray(first * fieldLength, (first + fields) * fieldLength));
-    return view;
-  }
-
-  private run(data: number, fields: number, tables: FftTables, inverse: boolean, scratch: number): void {
-    const addresses = this.prepare(tables);
-    this.exports.fft2(data, fields, tables.n, tables.log2n, inverse ? 1 : 0, addresses.twiddles, addresses.bitReversal, scratch);
-  }
-
   /** Terminates the helpers and runs every later call on the calling thread. */
   private stopHelpers(): void {
     for (const helper of this.helpers) helper.worker.terminate();
     this.helpers = [];
+    this.shared = null;
   }
+}
 
-  /** Returns the addresses of the tables for n, copying them into the memory on first use. */
-  private prepare(tables: FftTables): WasmTables {
-    const cached = this.tables.get(tables.n);
-    if (cached !== undefined) return cached;
+/**
+ * Returns true when the next 'auto' call should run threaded. Each path is timed TIMINGS_KEPT
+ * times first. Then the path with the lower median runs, except that every
+ * THREAD_PROBE_INTERVAL-th call times the other path again.
+ */
+export function chooseThreads(choice: ThreadChoice): boolean {
+  choice.calls += 1;
+  if (choice.oneThread.length < TIMINGS_KEPT) return false;
+  if (choice.threaded.length < TIMINGS_KEPT) return true;
+  const threadedFaster = median(choice.threaded) < median(choice.oneThread);
+  return choice.calls % THREAD_PROBE_INTERVAL === 0 ? !threadedFaster : threadedFaster;
+}
 
-    const n = tables.n;
-    const twiddles = alignToCacheLine(this.top);
-    const bitReversal = alignToCacheLine(twiddles + 4 * tables.twiddles.length);
-    const scratch = alignToCacheLine(bitReversal + 4 * n);
-    this.top = scratch + (MAX_HELPERS + 1) * scratchBytes(n);
-    this.reserve(this.top);
-
-    new Float32Array(this.memory.buffer, twiddles, tables.twiddles.length).set(tables.twiddles);
-    // The module reads byte offsets within a row of interleaved complex float32: 8 bytes per element.
-    const offsets = new Int32Array(this.memory.buffer, bitReversal, n);
-    for (let i = 0; i < n; i += 1) offsets[i] = 8 * tables.bitReversal[i];
-
-    const addresses = { twiddles, bitReversal, scratch };
-    this.tables.set(n, addresses);
-    return addresses;
-  }
-
-  /** Grows the memory so that it holds at least `bytes` bytes. */
-  private reserve(bytes: number): void {
-    const missing = bytes - this.memory.buffer.byteLength;
-    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE_BYTES));
-  }
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
