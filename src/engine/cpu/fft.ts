@@ -14,8 +14,9 @@
  * buffer, and its last stage writes the scaled result straight into the output.
  *
  * `fft2` runs the WebAssembly SIMD kernel of ./wasm instead when the engine validates it and
- * n ≥ 4, split across helper threads for large batches where memory can be shared (Node, or a
- * cross-origin isolated page). `fft2Scalar` is the TypeScript path above, kept as the fallback.
+ * n ≥ 4, and `fft2Scalar` is the TypeScript path above, kept as the fallback. Where memory can be
+ * shared (Node, or a cross-origin isolated page), large batches may also be split across helper
+ * threads, when that has timed faster than one thread.
  */
 import { WasmFft2, type FftTables, type Fft2Threads } from './wasm/wasmFft2';
 
