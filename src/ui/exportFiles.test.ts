@@ -5,6 +5,7 @@ import { readNpy } from '../data/npy';
 import { readNpz } from '../data/npz';
 import { readPtychodusProduct } from '../data/readers/ptychodusProduct';
 import type { ReconstructionSnapshot } from '../worker/protocol';
+import { readScanFile } from '../data/readers/detect';
 import { objectNpy, ptychodusProductH5, ptychodusProductNpz, reconstructionNpz } from './exportFiles';
 
 function makeSnapshot(): ReconstructionSnapshot {
@@ -41,7 +42,15 @@ describe('reconstructionNpz read back with readNpz', () => {
   const arrays = readNpz(reconstructionNpz(snapshot, makeDataset(), [0.4, 0.3]), 'reconstruction.npz');
 
   it("should use PtychoPINN's key names", () => {
-    expect([...arrays.keys()]).toEqual(['objectGuess', 'probeGuess', 'probeModes', 'xcoords', 'ycoords', 'fourier_error']);
+    expect([...arrays.keys()]).toEqual([
+      'diffraction',
+      'objectGuess',
+      'probeGuess',
+      'probeModes',
+      'xcoords',
+      'ycoords',
+      'fourier_error',
+    ]);
   });
 
   it('should store the object as complex64', () => {
@@ -98,5 +107,44 @@ describe('Ptychodus product exports', () => {
     expect(format).toBe('ptychodus-npz');
     expect(product.probe.values).toEqual(snapshot.probeModes);
     expect(Array.from(product.lossValues)).toEqual([0.4, 0.3]);
+  });
+});
+
+describe('reconstructionNpz diffraction', () => {
+  it('stores √counts centred, pattern by pattern', () => {
+    const dataset = { ...makeDataset(), intensities: Float32Array.from([0, 1, 4, 9, 16, 25, 36, 49]) };
+    const arrays = readNpz(reconstructionNpz(makeSnapshot(), dataset, []), 'reconstruction.npz');
+    const diffraction = arrays.get('diffraction');
+    expect(diffraction?.dtype).toBe('float32');
+    expect(diffraction?.shape).toEqual([2, 2, 2]);
+    // For N = 2 the centring shift swaps both axes: [a b; c d] becomes [d c; b a].
+    expect(Array.from(diffraction?.data as Float32Array)).toEqual([3, 2, 1, 0, 7, 6, 5, 4]);
+  });
+
+  it('reopens as the same scan with the object', async () => {
+    const n = 4;
+    const counts = Float32Array.from({ length: 3 * n * n }, (_, i) => (i * 37) % 101 + 2);
+    const dataset: ScanDataset = {
+      name: 'scan.npz',
+      patternCount: 3,
+      patternSize: n,
+      intensities: counts,
+      positionX_px: Float32Array.from([-4, -2.5, 0]),
+      positionY_px: Float32Array.from([10, 11, 12.5]),
+      probe: null,
+      provenance: 'synthetic',
+    };
+    const probe = new Float32Array(n * n * 2).fill(0.5);
+    const snapshot = { ...makeSnapshot(), probe, probeSize: n, probeModes: probe, probeModeCount: 1 };
+    const outcome = await readScanFile(reconstructionNpz(snapshot, dataset, [0.2]), 'reconstruction.npz');
+    expect(outcome.kind).toBe('dataset');
+    if (outcome.kind !== 'dataset') return;
+    const reread = outcome.dataset;
+    reread.intensities.forEach((value, i) => expect(Math.abs(value - counts[i]) / counts[i]).toBeLessThan(1e-5));
+    // Positions come back on the object array's frame: corner − origin.
+    expect(Array.from(reread.positionX_px)).toEqual([0, 1.5, 4]);
+    expect(Array.from(reread.positionY_px)).toEqual([0, 1, 2.5]);
+    expect(outcome.objectGuess?.values).toEqual(snapshot.object);
+    expect(outcome.measurement?.assumed).toBe('amplitude');
   });
 });

@@ -19,12 +19,40 @@ export function objectNpy(snapshot: ReconstructionSnapshot): Uint8Array {
 }
 
 /**
- * Object, probe, positions in object-array pixels (window centres, x = column) and the Fourier
- * error history, as one compressed .npz. `probeGuess` is the main probe mode; `probeModes` holds
- * all of them, (K, N, N), in decreasing order of power.
+ * Returns √counts of every pattern with the zero frequency moved to the centre, [M, N, N]: the
+ * `diffraction` array of PtychoPINN's NPZ layout.
+ */
+function centredAmplitudes(dataset: ScanDataset): Float32Array {
+  const n = dataset.patternSize;
+  const half = n / 2;
+  const pixels = n * n;
+  const amplitudes = new Float32Array(dataset.patternCount * pixels);
+  for (let pattern = 0; pattern < dataset.patternCount; pattern += 1) {
+    const offset = pattern * pixels;
+    for (let row = 0; row < n; row += 1) {
+      const targetRow = (row + half) % n;
+      for (let col = 0; col < n; col += 1) {
+        const count = dataset.intensities[offset + row * n + col];
+        amplitudes[offset + targetRow * n + ((col + half) % n)] = Math.sqrt(Math.max(count, 0));
+      }
+    }
+  }
+  return amplitudes;
+}
+
+/**
+ * The scan and its reconstruction as one compressed .npz in PtychoPINN's layout, so the file opens
+ * again here or in PtychoPINN as a dataset with its object: `diffraction` (√counts, centred, as
+ * PtychoPINN stores it), the object, the main probe mode as `probeGuess` and all modes as
+ * `probeModes` (K, N, N) in decreasing order of power, window centres on the object array
+ * (`xcoords` = column) and the Fourier error history.
+ *
+ * NOTE: a reader that guesses counts or amplitudes from the values (as ours does) takes a scan
+ * whose counts are all perfect squares for counts; the reader's notice says which it assumed.
  */
 export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: ScanDataset, fourierErrors: number[]): Uint8Array {
-  const half = dataset.patternSize / 2;
+  const n = dataset.patternSize;
+  const half = n / 2;
   const xcoords = new Float64Array(dataset.patternCount);
   const ycoords = new Float64Array(dataset.patternCount);
   for (let i = 0; i < dataset.patternCount; i += 1) {
@@ -32,6 +60,7 @@ export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: Sca
     ycoords[i] = dataset.positionY_px[i] - snapshot.originY_px + half;
   }
   return writeNpz({
+    diffraction: createNpyArray('float32', [dataset.patternCount, n, n], centredAmplitudes(dataset)),
     objectGuess: createNpyArray('complex64', [snapshot.objectHeight, snapshot.objectWidth], snapshot.object),
     probeGuess: createNpyArray('complex64', [snapshot.probeSize, snapshot.probeSize], snapshot.probe),
     probeModes: createNpyArray(
