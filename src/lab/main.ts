@@ -607,17 +607,22 @@ async function checkLargeObject(request: LargeObjectRequest): Promise<LargeObjec
 
   const extract = newReport();
   let start = performance.now();
-  const object = makeCoordinateObject(height, width);
   let patchValues: Float32Array;
   try {
-    const patches = extractPatches(object, positionTensor, patchSize);
+    const object = makeCoordinateObject(height, width);
     try {
-      patchValues = (await patches.data()) as Float32Array;
+      const patches = extractPatches(object, positionTensor, patchSize);
+      try {
+        patchValues = (await patches.data()) as Float32Array;
+      } finally {
+        patches.dispose();
+      }
     } finally {
-      patches.dispose();
+      object.dispose();
     }
-  } finally {
-    object.dispose();
+  } catch (error) {
+    positionTensor.dispose();
+    throw error;
   }
   const extractSeconds = (performance.now() - start) / 1000;
   for (let k = 0; k < count; k += 1) {
