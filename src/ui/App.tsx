@@ -54,10 +54,10 @@ export function App() {
   const [rejectedLoad, setRejectedLoad] = useState<string | null>(null);
   /** A reference object for the metrics: a simulation's truth, or an objectGuess stored in the file. */
   const [truth, setTruth] = useState<{ object: ReferenceObject; label: string } | null>(null);
-  const parsedObjectRef = useRef<ReferenceObject | null>(null);
+
   /** Detector geometry of a loaded CXI scan, which gives exported lengths in metres. */
   const [geometry, setGeometry] = useState<CxiGeometry | null>(null);
-  const parsedGeometryRef = useRef<CxiGeometry | null>(null);
+
   const session = useReconstruction(requested, dataset);
   const dataUrl = useDataUrl();
   const running = session.runState === 'running' || session.runState === 'stopping';
@@ -113,9 +113,15 @@ export function App() {
       <ScanFilePicker
         dataUrl={dataUrl}
         onParsed={(parsed) => {
-          parsedGeometryRef.current = parsed.result.geometry ?? null;
+          // Called after onLoaded accepted the dataset, with what else the reader found.
+          setGeometry(parsed.result.geometry ?? null);
           const guess = parsed.result.objectGuess;
-          parsedObjectRef.current = guess ? { object: guess.values, height: guess.height, width: guess.width } : null;
+          if (guess) {
+            setTruth({
+              object: { object: guess.values, height: guess.height, width: guess.width },
+              label: "the file's objectGuess",
+            });
+          }
         }}
         disabled={running}
         onLoadingChange={setLoadingFile}
@@ -129,8 +135,8 @@ export function App() {
           }
           setRejectedLoad(null);
           setDataset(next);
-          setTruth(parsedObjectRef.current ? { object: parsedObjectRef.current, label: "the file's objectGuess" } : null);
-          setGeometry(parsedGeometryRef.current);
+          setTruth(null);
+          setGeometry(null);
           setDatasetError(null);
           setDatasetWarnings(warnings);
         }}
