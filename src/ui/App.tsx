@@ -13,6 +13,7 @@ import { DatasetPanel } from './components/DatasetPanel';
 import { ComparisonPanel } from './components/ComparisonPanel';
 import { ErrorPlot } from './components/ErrorPlot';
 import { ExportPanel } from './components/ExportPanel';
+import { HalvesPanel } from './components/HalvesPanel';
 import { LossPlot } from './components/LossPlot';
 import { PinnModelFiles } from './components/PinnModelFiles';
 import { PinnPanel } from './components/PinnPanel';
@@ -198,6 +199,16 @@ export function App() {
           >
             {method === 'pie' ? 'Reconstruct' : 'Train PtychoPINN'}
           </button>
+          {method === 'pie' && (
+            <button
+              type="button"
+              onClick={session.startHalves}
+              disabled={running || loadingFile || !activeSettingsValid || !session.workerReady || session.deviceError !== null}
+              title="Reconstruct the even and the odd positions separately and compare them by FRC"
+            >
+              Half-scan FRC
+            </button>
+          )}
           <button type="button" onClick={session.stop} disabled={session.runState !== 'running'}>
             Stop
           </button>
@@ -247,6 +258,8 @@ export function App() {
           />
         </section>
       )}
+
+      {session.halves && !running && <HalvesPanel halves={session.halves} />}
 
       {session.snapshot && session.pinnSnapshot && !running && (
         <ComparisonPanel

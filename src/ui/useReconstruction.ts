@@ -11,6 +11,7 @@ import type { SavedPinnModel } from '../solvers/pinn/modelFiles';
 import { defaultPinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { startReconstructionWorker, type ReconstructionClient } from '../worker/client';
 import type {
+  HalvesResult,
   PinnProgress,
   PinnRunSummary,
   PinnSnapshot,
@@ -48,6 +49,9 @@ export interface ReconstructionSession {
   /** Returns the model files to save; rejects when there is no model. */
   savePinnModel(): Promise<SavedPinnModel>;
   loadPinnModel(files: SavedPinnModel): Promise<void>;
+  /** Reconstructions of the even and the odd positions, for the half-scan FRC. */
+  halves: HalvesResult | null;
+  startHalves(): void;
 }
 
 export function useReconstruction(requested: RequestedBackend, dataset: ScanDataset | null): ReconstructionSession {
@@ -67,6 +71,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const [pinnSummary, setPinnSummary] = useState<PinnRunSummary | null>(null);
   const [activeMethod, setActiveMethod] = useState<'pie' | 'pinn'>('pie');
   const [pinnModelLabel, setPinnModelLabel] = useState<string | null>(null);
+  const [halves, setHalves] = useState<HalvesResult | null>(null);
 
   useEffect(() => {
     setResolution(null);
@@ -113,6 +118,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     setPinnSnapshot(null);
     setPinnProgress(null);
     setPinnSummary(null);
+    setHalves(null);
     setRunError(null);
     setRunState('idle');
   }, [dataset, requested]);
@@ -179,6 +185,25 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
       });
   }, [pinnOptions]);
 
+  const startHalves = useCallback(() => {
+    const client = clientRef.current;
+    if (!client) return;
+    setRunState('running');
+    setActiveMethod('pie');
+    setRunError(null);
+    setHalves(null);
+    client
+      .reconstructHalves(options)
+      .then((result) => {
+        setHalves(result);
+        setRunState(result.completed ? 'finished' : 'stopped');
+      })
+      .catch((error: Error) => {
+        setRunError(error.message);
+        setRunState('failed');
+      });
+  }, [options]);
+
   const inferPinn = useCallback(() => {
     const client = clientRef.current;
     if (!client) return;
@@ -243,5 +268,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     inferPinn,
     savePinnModel,
     loadPinnModel,
+    halves,
+    startHalves,
   };
 }

@@ -69,6 +69,7 @@ export function startReconstructionWorker(events: WorkerEvents): ReconstructionC
     setDataset: (dataset) => call('setDataset', dataset),
     reconstruct: (options) => call('reconstruct', options),
     trainPinn: (options) => call('trainPinn', options),
+    reconstructHalves: (options) => call('reconstructHalves', options),
     inferPinn: () => call('inferPinn'),
     savePinnModel: () => call('savePinnModel'),
     loadPinnModel: (files) => call('loadPinnModel', files),

@@ -43,6 +43,18 @@ export interface RunSummary {
   backend: string;
 }
 
+/** Two independent reconstructions of the even and the odd scan positions. */
+export interface HalvesResult {
+  first: ReconstructionSnapshot;
+  second: ReconstructionSnapshot;
+  /** Patterns in each half. */
+  counts: [number, number];
+  iterations: number;
+  elapsed_ms: number;
+  /** False when stopped before both halves finished; the snapshots are then null-free but partial. */
+  completed: boolean;
+}
+
 /** A PtychoPINN object stitched from the network's predictions, on the network's pixel grid. */
 export interface PinnSnapshot {
   /** Object [objectHeight, objectWidth, 2], interleaved complex; zero where no patch landed. */
@@ -89,6 +101,8 @@ export interface ReconstructionApi {
   setDataset(dataset: ScanDataset): Promise<void>;
   reconstruct(options: PieOptions): Promise<RunSummary>;
   trainPinn(options: PinnRunOptions): Promise<PinnRunSummary>;
+  /** Reconstructs the even and the odd scan positions separately, for a resolution estimate by FRC. */
+  reconstructHalves(options: PieOptions): Promise<HalvesResult>;
   /** Reconstructs the loaded scan with the trained or loaded PtychoPINN model, without training. */
   inferPinn(): Promise<PinnRunSummary>;
   savePinnModel(): Promise<SavedPinnModel>;

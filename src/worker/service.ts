@@ -11,7 +11,9 @@ import { PieSolver } from '../solvers/pie/pie';
 import type { PieOptions } from '../solvers/pie/options';
 import type { PinnRunOptions } from '../solvers/pinn/runOptions';
 import { PinnRunner } from './pinnRunner';
+import { splitHalves } from '../metrics/halfComparison';
 import type {
+  HalvesResult,
   PinnProgress,
   PinnRunSummary,
   ReconstructionApi,
@@ -35,6 +37,20 @@ export interface ServiceDependencies {
   onProgress(progress: ReconstructionProgress): void;
   onPinnProgress?(progress: PinnProgress): void;
   now?(): number;
+}
+
+/** The patterns of `dataset` at `indices`, in that order, with their positions. */
+export function subsetDataset(dataset: ScanDataset, indices: number[]): ScanDataset {
+  const pixels = dataset.patternSize * dataset.patternSize;
+  const intensities = new Float32Array(indices.length * pixels);
+  indices.forEach((pattern, k) => intensities.set(dataset.intensities.subarray(pattern * pixels, (pattern + 1) * pixels), k * pixels));
+  return {
+    ...dataset,
+    patternCount: indices.length,
+    intensities,
+    positionX_px: Float32Array.from(indices, (pattern) => dataset.positionX_px[pattern]),
+    positionY_px: Float32Array.from(indices, (pattern) => dataset.positionY_px[pattern]),
+  };
 }
 
 export function createReconstructionService(dependencies: ServiceDependencies): ReconstructionApi {
@@ -90,6 +106,52 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       dataset = next;
       solver?.dispose();
       solver = null;
+    },
+
+    async reconstructHalves(options: PieOptions): Promise<HalvesResult> {
+      if (!resolution) throw new Error('The compute backend is not initialised; call initialize() first.');
+      if (!dataset) throw new Error('No dataset is loaded; load one before reconstructing.');
+      if (running) throw new Error('A reconstruction is already running.');
+      const halves = splitHalves(dataset.patternCount).map((indices) => subsetDataset(dataset as ScanDataset, indices));
+      if (halves.some((half) => half.patternCount < 2)) {
+        throw new Error(`The scan has ${dataset.patternCount} patterns; each half needs at least 2.`);
+      }
+      running = true;
+      stopRequested = false;
+      const started = now();
+      const snapshots: ReconstructionSnapshot[] = [];
+      let completed = true;
+      try {
+        for (const [index, half] of halves.entries()) {
+          const halfSolver = new PieSolver(half, options);
+          try {
+            while (halfSolver.iterationsDone < options.iterations && !stopRequested) {
+              const { completed: iterationDone } = await halfSolver.iterate(() => stopRequested);
+              if (!iterationDone) break;
+              dependencies.onProgress({
+                iterationsDone: index * options.iterations + halfSolver.iterationsDone,
+                iterations: 2 * options.iterations,
+                fourierErrors: [],
+                elapsed_ms: now() - started,
+              });
+            }
+            completed = completed && halfSolver.iterationsDone === options.iterations;
+            snapshots.push(await takeSnapshot(halfSolver));
+          } finally {
+            halfSolver.dispose();
+          }
+        }
+        return {
+          first: snapshots[0],
+          second: snapshots[1],
+          counts: [halves[0].patternCount, halves[1].patternCount],
+          iterations: options.iterations,
+          elapsed_ms: now() - started,
+          completed,
+        };
+      } finally {
+        running = false;
+      }
     },
 
     async trainPinn(options: PinnRunOptions): Promise<PinnRunSummary> {
