@@ -19,6 +19,8 @@ export interface PinnModelOptions {
    * decoder (about 2.25 M parameters at N = 64). Smaller values, such as 1/8, give fast test models.
    */
   filterScale?: number;
+  /** Seed of the Glorot-uniform kernel initialisers, for reproducible training; unseeded when absent. */
+  seed?: number;
 }
 
 /** Names of the model's two outputs, in output order. */
@@ -42,11 +44,41 @@ export class PhaseActivation extends tf.layers.Layer {
 }
 tf.serialization.registerClass(PhaseActivation);
 
+/**
+ * Nearest-neighbour ×2 upsampling of [B, H, W, C], built from concat and reshape.
+ * NOTE: tf.layers.upSampling2d would do, but the 'cpu' backend's ResizeNearestNeighborGrad in
+ * @tensorflow/tfjs-backend-cpu 4.22 returns wrong gradients when the batch has more than one image
+ * (measured: errors of order 1 against the 2 × 2 block sums for shape [2, 4, 4, 1]), which stalls
+ * training. model.test.ts checks this layer's gradient; switch back once that kernel is fixed.
+ */
+export class NearestUpsampling extends tf.layers.Layer {
+  static readonly className = 'PtychoscopeNearestUpsampling';
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    const [batch, height, width, channels] = x.shape;
+    return tf.tidy(() => {
+      // Repeat every row: [B, H, 1, W·C] twice along axis 2 gives [B, 2H, W, C] after reshaping.
+      const rows = tf.reshape(x, [batch, height, 1, width * channels]);
+      const tallRows = tf.reshape(tf.concat([rows, rows], 2), [batch * 2 * height, width, 1, channels]);
+      // Then every column the same way.
+      const wide = tf.concat([tallRows, tallRows], 2);
+      return tf.reshape(wide, [batch, 2 * height, 2 * width, channels]);
+    });
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    const [batch, height, width, channels] = inputShape as tf.Shape;
+    return [batch, height === null ? null : 2 * height, width === null ? null : 2 * width, channels];
+  }
+}
+tf.serialization.registerClass(NearestUpsampling);
+
 function scaledFilters(filters: number[], scale: number): number[] {
   return filters.map((count) => Math.max(1, Math.round(count * scale)));
 }
 
-function validateOptions(options: PinnModelOptions): Required<PinnModelOptions> {
+function validateOptions(options: PinnModelOptions): Required<Omit<PinnModelOptions, 'seed'>> {
   const { patternSize } = options;
   const filterScale = options.filterScale ?? 1;
   if (!Number.isInteger(patternSize) || patternSize < 16 || patternSize % 8 !== 0) {
@@ -61,11 +93,20 @@ function validateOptions(options: PinnModelOptions): Required<PinnModelOptions> 
   return { patternSize, filterScale };
 }
 
-function convolution(filters: number, activation: 'relu' | 'sigmoid' | 'linear', name: string): tf.layers.Layer {
-  return tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation, name });
+/** Creates 3×3 'same' convolutions whose kernel seeds count up from the model's seed. */
+function convolutionFactory(seed: number | undefined) {
+  let index = 0;
+  return (filters: number, activation: 'relu' | 'sigmoid' | 'linear', name: string): tf.layers.Layer => {
+    const kernelInitializer = tf.initializers.glorotUniform(seed === undefined ? {} : { seed: seed + index });
+    index += 1;
+    return tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation, name, kernelInitializer });
+  };
 }
 
+type Convolution = ReturnType<typeof convolutionFactory>;
+
 function decoder(
+  convolution: Convolution,
   features: tf.SymbolicTensor,
   filters: number[],
   outputName: (typeof PINN_OUTPUT_NAMES)[number],
@@ -75,7 +116,7 @@ function decoder(
   filters.forEach((count, level) => {
     x = convolution(count, 'relu', `${outputName}_decoder${level}_conv0`).apply(x) as tf.SymbolicTensor;
     x = convolution(count, 'relu', `${outputName}_decoder${level}_conv1`).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.upSampling2d({ size: [2, 2], name: `${outputName}_decoder${level}_upsample` }).apply(x) as tf.SymbolicTensor;
+    x = new NearestUpsampling({ name: `${outputName}_decoder${level}_upsample` }).apply(x) as tf.SymbolicTensor;
   });
   const activation = outputName === 'amplitude' ? 'sigmoid' : 'linear';
   x = convolution(1, activation, `${outputName}_head`).apply(x) as tf.SymbolicTensor;
@@ -94,6 +135,7 @@ function decoder(
  */
 export function buildPinnModel(options: PinnModelOptions): tf.LayersModel {
   const { patternSize, filterScale } = validateOptions(options);
+  const convolution = convolutionFactory(options.seed);
   const input = tf.input({ shape: [patternSize, patternSize, 1], name: 'diffraction_amplitude' });
 
   let x: tf.SymbolicTensor = input;
@@ -104,8 +146,8 @@ export function buildPinnModel(options: PinnModelOptions): tf.LayersModel {
   });
 
   const decoderFilters = scaledFilters(DECODER_FILTERS, filterScale);
-  const amplitude = decoder(x, decoderFilters, 'amplitude', patternSize);
-  const phase = decoder(x, decoderFilters, 'phase', patternSize);
+  const amplitude = decoder(convolution, x, decoderFilters, 'amplitude', patternSize);
+  const phase = decoder(convolution, x, decoderFilters, 'phase', patternSize);
   return tf.model({ inputs: input, outputs: [amplitude, phase], name: 'ptychopinn' });
 }
 

@@ -23,7 +23,7 @@ export interface PinnTrainingOptions {
   learningRate: number;
   /** Fraction of the patterns held out to measure the validation loss; 0 uses none. */
   validationFraction: number;
-  /** Seed of the validation split and of the batch order. */
+  /** Seed of the validation split, the batch order and the network's initial weights. */
   seed: number;
   /** Width of the network relative to the published one (see PinnModelOptions). */
   filterScale: number;
@@ -65,8 +65,11 @@ export interface PinnEpochReport {
 }
 
 export interface PinnTrainingCallbacks {
-  /** Called after every epoch; training waits for a returned promise. */
-  onEpochEnd?: (report: PinnEpochReport) => void | Promise<void>;
+  /**
+   * Called after every epoch with the network as it is then, for a preview; training waits for a
+   * returned promise. The callback must not dispose or train the model.
+   */
+  onEpochEnd?: (report: PinnEpochReport, model: tf.LayersModel) => void | Promise<void>;
   /** Checked before every batch; returning true ends training after the current batch. */
   shouldStop?: () => boolean;
 }
@@ -192,7 +195,7 @@ export async function trainPinn(
   const random = seededRandom(settings.seed);
   const { training, validation } = splitIndices(patternCount, settings.validationFraction, random);
 
-  const model = buildPinnModel({ patternSize, filterScale: settings.filterScale });
+  const model = buildPinnModel({ patternSize, filterScale: settings.filterScale, seed: settings.seed });
   const state: TrainingState = {
     model,
     amplitudes: tf.tensor4d(data.amplitudes, [patternCount, patternSize, patternSize, 1]),
@@ -265,7 +268,7 @@ export async function trainPinn(
           stopReason = 'early-stopping';
         }
       }
-      await callbacks.onEpochEnd?.(report);
+      await callbacks.onEpochEnd?.(report, model);
     }
 
     if (bestWeights !== null) {
