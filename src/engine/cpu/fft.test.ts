@@ -243,8 +243,8 @@ describe('SIMD kernel loading', () => {
   });
 
   it('runs on private memory without SharedArrayBuffer', async () => {
-    // A page that is not cross-origin isolated has no SharedArrayBuffer, so the kernel uses the
-    // module variant on private memory and starts no helpers.
+    // A page that is not cross-origin isolated has no SharedArrayBuffer, so no helpers start and
+    // every call runs on the module's private memory.
     vi.stubGlobal('SharedArrayBuffer', undefined);
     const simd = WasmFft2.create();
     expect(simd).not.toBeNull();

@@ -439,7 +439,7 @@ function transformColumns(plan: FftPlan, output: Float32Array, fieldOffset: numb
   }
 }
 
-/** Throws when `input` or `output` holds fewer than `batch` n×n interleaved complex fields. */
+/** Throws when `input` or `output` is shorter than `batch` n×n interleaved complex fields. */
 function checkLengths(input: Float32Array, output: Float32Array, batch: number, n: number): void {
   const fieldLength = 2 * n * n;
   if (input.length < batch * fieldLength || output.length < batch * fieldLength) {
