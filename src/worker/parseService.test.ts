@@ -77,8 +77,39 @@ describe('parse service', () => {
     expect(maxRelativeError(parsed.result.dataset.positionY_px, expected.positionY_px, 1)).toBeLessThan(1e-5);
   });
 
+  it('should keep the HDF5 bytes for a mapping', async () => {
+    const parser = service();
+    const outcome = await parser.read(fixtureFile('beamline-generic.h5'), {});
+    if (outcome.kind !== 'mapping-required') throw new Error('expected a mapping request');
+    expect(outcome.arrays.find((array) => array.key === '/data/frames')?.shape).toEqual([6, 16, 16]);
+    expect(outcome.fileBytes).toBe(readReaderFixture('beamline-generic.h5').length);
+
+    const mapping: ScanMapping = {
+      stackKey: '/data/frames',
+      zeroFrequency: 'centre',
+      positions: { kind: 'separate', xKey: '/positions/x', yKey: '/positions/y' },
+      positionUnit: 'pixels',
+      positionReference: 'corner',
+      probeKey: null,
+    };
+    await expect(parser.applyMapping({ ...mapping, stackKey: '/positions/x' })).rejects.toThrow(/positions\/x/);
+    const parsed = await parser.applyMapping(mapping);
+    const expected = expectedReaders['beamline-generic.h5'];
+    expect(parsed.result.format).toBe('mapped-hdf5');
+    expect(maxRelativeError(parsed.result.dataset.intensities, expected.intensities)).toBeLessThan(1e-6);
+    expect(maxRelativeError(parsed.result.dataset.positionX_px, expected.positionX_px)).toBeLessThan(1e-6);
+    expect(parsed.summary.patternCount).toBe(6);
+  });
+
+  it('should forget the HDF5 bytes on the next read', async () => {
+    const parser = service();
+    await parser.read(fixtureFile('beamline-generic.h5'), {});
+    await parser.read(fixtureFile('scan-n3.cxi'), {});
+    await expect(parser.applyMapping(UNKNOWN_LAYOUT_MAPPING)).rejects.toThrow(/No file is waiting/);
+  });
+
   it('should reject a mapping without a pending file', async () => {
-    await expect(service().applyMapping(UNKNOWN_LAYOUT_MAPPING)).rejects.toThrow(/Open the \.npz file again/);
+    await expect(service().applyMapping(UNKNOWN_LAYOUT_MAPPING)).rejects.toThrow(/Open the \.npz or HDF5 file again/);
   });
 
   it('should reject a URL on another origin', async () => {

@@ -3,7 +3,7 @@
  * chunks while reporting bytes read, runs the matching reader, and computes the pre-run summary
  * and validation report. A plain object of async functions, so Node tests call it directly.
  */
-import { applyMapping as applyArchiveMapping, readScanFile, type ScanMapping } from '../data/readers/detect';
+import { applyHdf5Mapping, applyMapping as applyArchiveMapping, readScanFile, type ScanMapping } from '../data/readers/detect';
 import type { ArraySummary, MeasurementDomain, ReadResult } from '../data/readers/readResult';
 import { summarizeReadResult, type ScanReadSummary } from '../data/readers/scanSummary';
 import { validateScanDataset, type ValidationReport } from '../data/validate';
@@ -28,7 +28,10 @@ export interface ParsedScan {
   fileBytes: number;
 }
 
-/** An .npz whose arrays match no layout; the worker keeps the archive for applyMapping. */
+/**
+ * An .npz or HDF5 file whose arrays match no layout. The worker keeps the archive (or the HDF5
+ * bytes) for applyMapping, and `arrays` names HDF5 datasets by path.
+ */
 export interface MappingRequest {
   kind: 'mapping-required';
   fileName: string;
@@ -61,30 +64,42 @@ export interface ParseServiceHooks {
   progressInterval_ms?: number;
 }
 
+/** The file kept in the worker between a MappingRequest and applyMapping. */
+type PendingMapping =
+  | { container: 'npz'; archive: ZipArchive; fileBytes: number }
+  | { container: 'hdf5'; bytes: Uint8Array; fileName: string; fileBytes: number };
+
 export function createParseService(hooks: ParseServiceHooks): ParseApi {
-  let mappingArchive: { archive: ZipArchive; fileBytes: number } | null = null;
+  let pending: PendingMapping | null = null;
 
   return {
     async read(source, options) {
-      mappingArchive = null;
+      pending = null;
       const bytes = source.kind === 'file' ? await readBlob(source.file, source.name, hooks) : await readUrl(source.url, source.name, hooks);
       hooks.onProgress({ stage: 'parsing', bytesRead: bytes.length, totalBytes: bytes.length });
       const outcome = await readScanFile(bytes, source.name, {
         ptychoPinn: options.measurement === undefined ? {} : { measurement: options.measurement },
         provenance: source.kind === 'url' ? `${source.url}, opened from this site; no licence is recorded in the file.` : undefined,
       });
-      if (outcome.kind === 'mapping-required') {
-        mappingArchive = { archive: outcome.archive, fileBytes: bytes.length };
+      if (outcome.kind === 'mapping-required' || outcome.kind === 'hdf5-mapping-required') {
+        pending =
+          outcome.kind === 'mapping-required'
+            ? { container: 'npz', archive: outcome.archive, fileBytes: bytes.length }
+            : { container: 'hdf5', bytes: outcome.bytes, fileName: outcome.fileName, fileBytes: bytes.length };
         return { kind: 'mapping-required', fileName: outcome.fileName, reason: outcome.reason, arrays: outcome.arrays, fileBytes: bytes.length };
       }
       return finish(outcome, bytes.length);
     },
 
     async applyMapping(mapping) {
-      if (mappingArchive === null) {
-        throw new Error('No file is waiting for a mapping. Open the .npz file again.');
+      if (pending === null) {
+        throw new Error('No file is waiting for a mapping. Open the .npz or HDF5 file again.');
       }
-      return finish(applyArchiveMapping(mappingArchive.archive, mapping), mappingArchive.fileBytes);
+      const result =
+        pending.container === 'npz'
+          ? applyArchiveMapping(pending.archive, mapping)
+          : await applyHdf5Mapping(pending.bytes, pending.fileName, mapping);
+      return finish(result, pending.fileBytes);
     },
   };
 }

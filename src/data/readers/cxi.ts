@@ -44,6 +44,11 @@ export const CXI_ENERGY_PATH = `${SOURCE}/energy`;
 export const CXI_ILLUMINATION_PATH = `${SOURCE}/illumination`;
 export const CXI_MASK_PATH = `${DETECTOR}/mask`;
 
+/** Whether an open HDF5 file stores frames at one of CXI's diffraction paths. */
+export function hasCxiData(file: H5File): boolean {
+  return CXI_DATA_PATHS.some((path) => getDataset(file, path, { file: file.filename }) !== null);
+}
+
 /** Planck constant in J·s and speed of light in m/s, exact in the 2019 SI. */
 const PLANCK_J_S = 6.62607015e-34;
 const SPEED_OF_LIGHT_M_S = 299_792_458;
@@ -79,7 +84,8 @@ export function readCxi(source: ArrayBuffer | Uint8Array, fileName: string, opti
   return withHdf5File(bytes, fileName, (file) => readCxiFile(file, fileName, options));
 }
 
-function readCxiFile(file: H5File, fileName: string, options: CxiReadOptions): ReadResult {
+/** Reads a CXI scan from an HDF5 file that withHdf5File has opened. */
+export function readCxiFile(file: H5File, fileName: string, options: CxiReadOptions): ReadResult {
   const location: DataLocation = { file: fileName };
   const notices: ReadNotice[] = [];
 

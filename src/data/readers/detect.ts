@@ -1,19 +1,22 @@
 /**
  * Entry point for opening a scan file: recognises the container by its first bytes (ZIP for
  * .npz, HDF5 for .cxi/.h5) and the layout by its array names, then runs the matching reader.
- * Arrays that match no layout come back as a MappingRequired result for the user to map.
+ * Arrays that match no layout come back as a MappingRequired result (Hdf5MappingRequired for an
+ * HDF5 file without CXI's paths) for the user to map.
  */
 import { DataFormatError, describeLeadingBytes } from '../errors';
 import type { NpyReadOptions } from '../npy';
 import { listNpzKeys, readNpzArray } from '../npz';
 import { localFileProvenance, siemensStarToScanDataset } from '../siemensStar';
 import { openZip, type ZipArchive } from '../zip';
-import { readCxi, type CxiReadOptions } from './cxi';
+import type { CxiReadOptions } from './cxi';
 import { findHdf5Superblock } from './hdf5';
+import { readHdf5Scan } from './hdf5Mapping';
 import { summarizeArrays } from './mapping';
 import { hasPtychoPinnKeys, readPtychoPinnArchive, type PtychoPinnReadOptions } from './ptychoPinnNpz';
 import type { ReadResult, ScanFileReadOutcome } from './readResult';
 
+export { applyHdf5Mapping, listHdf5Datasets } from './hdf5Mapping';
 export { applyMapping, summarizeArrays, type PositionMapping, type ScanMapping } from './mapping';
 
 /** The containers recognised from a file's first bytes. */
@@ -47,7 +50,8 @@ export function detectContainer(bytes: Uint8Array): ContainerKind {
 
 /**
  * Reads a scan file held in memory with the reader its content calls for. Returns a ReadResult,
- * or MappingRequired when an .npz has arrays under names that no reader recognises. Throws DataFormatError
+ * MappingRequired when an .npz has arrays under names that no reader recognises, or
+ * Hdf5MappingRequired for an HDF5 file without CXI's diffraction paths. Throws DataFormatError
  * for unrecognised, malformed or unsupported input.
  */
 export async function readScanFile(
@@ -62,7 +66,7 @@ export async function readScanFile(
     case 'zip':
       return readNpzScan(openZip(bytes, fileName), options, provenance);
     case 'hdf5':
-      return readCxi(bytes, fileName, { ...options.cxi, provenance });
+      return readHdf5Scan(bytes, fileName, { cxi: options.cxi, provenance });
     case 'npy':
       throw new DataFormatError({
         file: fileName,

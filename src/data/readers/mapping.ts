@@ -1,11 +1,11 @@
 /**
- * Builds a ScanDataset from an .npz whose arrays match no known layout, following a mapping the
- * user gave: which array is the diffraction stack, which contains the positions, their unit, and
- * which component is x.
+ * Builds a ScanDataset from an .npz or HDF5 file whose arrays match no known layout, following a
+ * mapping the user gave: which array is the diffraction stack, which contains the positions,
+ * their unit, and which component is x.
  */
 import type { ScanDataset } from '../dataset';
 import { DataFormatError, type DataLocation } from '../errors';
-import { formatShape, isComplexDtype, toFloat32Array, type NpyReadOptions } from '../npy';
+import { formatShape, isComplexDtype, toFloat32Array, type NpyArray, type NpyReadOptions } from '../npy';
 import { listNpzKeys, readNpzArray } from '../npz';
 import { localFileProvenance } from '../siemensStar';
 import type { ZipArchive } from '../zip';
@@ -77,32 +77,59 @@ export function summarizeArrays(archive: ZipArchive, options: NpyReadOptions = {
 }
 
 /**
+ * Arrays of one file that a mapping can name: the members of an .npz archive, or the datasets
+ * of an HDF5 file by path.
+ */
+export interface MappableArrays {
+  fileName: string;
+  format: 'mapped-npz' | 'mapped-hdf5';
+  keys: readonly string[];
+  /** Entry named in messages: "key.npy" for an .npz member, the path for an HDF5 dataset. */
+  entryName(key: string): string;
+  /** Reads one array. Throws DataFormatError when it cannot be read. */
+  read(key: string): NpyArray;
+}
+
+/**
  * Reads the arrays that `mapping` names and converts them to a ScanDataset. Throws
  * DataFormatError when an array is missing or does not fit its role, and a plain Error when the
  * mapping itself is incomplete.
  */
 export function applyMapping(archive: ZipArchive, mapping: ScanMapping, options: NpyReadOptions = {}): ReadResult {
-  const fileName = archive.fileName;
+  return applyMappingToArrays(
+    {
+      fileName: archive.fileName,
+      format: 'mapped-npz',
+      keys: listNpzKeys(archive),
+      entryName: (key) => `${key}.npy`,
+      read: (key) => readNpzArray(archive, key, options),
+    },
+    mapping,
+  );
+}
+
+/** Converts the arrays that `mapping` names to a ScanDataset, whatever file they come from. */
+export function applyMappingToArrays(source: MappableArrays, mapping: ScanMapping): ReadResult {
+  const { fileName, keys } = source;
   const notices: ReadNotice[] = [];
-  const keys = listNpzKeys(archive);
   const read = (key: string) => {
     if (!keys.includes(key)) {
       throw new DataFormatError({
         file: fileName,
-        entry: `${key}.npy`,
+        entry: source.entryName(key),
         problem: `the mapped array ${JSON.stringify(key)} is missing`,
         rule: 'Every array named in the mapping must be in the file',
         received: `the arrays ${keys.map((name) => JSON.stringify(name)).join(', ')}`,
         action: 'Choose arrays from the list shown',
       });
     }
-    return readNpzArray(archive, key, options);
+    return source.read(key);
   };
   if (mapping.positionUnit === 'metres' && !(Number.isFinite(mapping.objectPixelSize_m) && (mapping.objectPixelSize_m ?? 0) > 0)) {
     throw new Error(`applyMapping: positions in metres need a positive objectPixelSize_m, received ${mapping.objectPixelSize_m}.`);
   }
 
-  const stackLocation = { file: fileName, entry: `${mapping.stackKey}.npy` };
+  const stackLocation = { file: fileName, entry: source.entryName(mapping.stackKey) };
   const stack = realArrayFromNpy(read(mapping.stackKey), stackLocation, 'diffraction');
   const geometry = resolveStackGeometry(stack.shape, stackLocation, mapping.stackLayout);
   const layoutNotice = describeLayout(geometry, mapping.stackKey);
@@ -117,7 +144,7 @@ export function applyMapping(archive: ZipArchive, mapping: ScanMapping, options:
   notices.push(zeroFrequency.notice);
 
   const { patternCount, patternSize } = geometry;
-  const raw = readMappedPositions(mapping.positions, read, fileName, patternCount, notices);
+  const raw = readMappedPositions(mapping.positions, read, source, patternCount, notices);
   const scale = mapping.positionUnit === 'metres' ? 1 / (mapping.objectPixelSize_m as number) : 1;
   const offset = mapping.positionReference === 'centre' ? patternSize / 2 : 0;
   const positionX_px = Float32Array.from(raw.x, (x) => x * scale - offset);
@@ -134,12 +161,12 @@ export function applyMapping(archive: ZipArchive, mapping: ScanMapping, options:
     intensities: buildIntensities(stack, geometry, measurement.assumed, zeroFrequency.location.shifted),
     positionX_px,
     positionY_px,
-    probe: mapping.probeKey === null ? null : readMappedProbe(read(mapping.probeKey), { file: fileName, entry: `${mapping.probeKey}.npy` }, patternSize),
+    probe: mapping.probeKey === null ? null : readMappedProbe(read(mapping.probeKey), { file: fileName, entry: source.entryName(mapping.probeKey) }, patternSize),
     provenance: mapping.provenance ?? localFileProvenance(fileName),
   };
   return {
     kind: 'dataset',
-    format: 'mapped-npz',
+    format: source.format,
     dataset,
     notices,
     objectGuess: null,
@@ -152,20 +179,20 @@ export function applyMapping(archive: ZipArchive, mapping: ScanMapping, options:
 
 function readMappedPositions(
   positions: PositionMapping,
-  read: (key: string) => ReturnType<typeof readNpzArray>,
-  fileName: string,
+  read: (key: string) => NpyArray,
+  source: MappableArrays,
   patternCount: number,
   notices: ReadNotice[],
 ): { x: Float64Array; y: Float64Array } {
   if (positions.kind === 'separate') {
     const vector = (key: string, meaning: string) => {
-      const location = { file: fileName, entry: `${key}.npy` };
+      const location = { file: source.fileName, entry: source.entryName(key) };
       return requirePositionVector(realArrayFromNpy(read(key), location, 'position'), patternCount, location, meaning);
     };
     return { x: vector(positions.xKey, 'The x position'), y: vector(positions.yKey, 'The y position') };
   }
 
-  const location: DataLocation = { file: fileName, entry: `${positions.key}.npy` };
+  const location: DataLocation = { file: source.fileName, entry: source.entryName(positions.key) };
   const array = realArrayFromNpy(read(positions.key), location, 'position');
   // Leading axes of length 1, as in tike's (1, M, 2), carry no information.
   const shape = array.shape.slice(array.shape.findIndex((size, axis) => size !== 1 || axis >= array.shape.length - 2));
@@ -196,7 +223,7 @@ function readMappedPositions(
   return { x, y };
 }
 
-function readMappedProbe(probe: ReturnType<typeof readNpzArray>, location: DataLocation, patternSize: number): Float32Array {
+function readMappedProbe(probe: NpyArray, location: DataLocation, patternSize: number): Float32Array {
   const shape = probe.shape.filter((size, axis) => size !== 1 || axis >= probe.shape.length - 2);
   if (!isComplexDtype(probe.dtype) || shape.length !== 2 || shape[0] !== patternSize || shape[1] !== patternSize) {
     throw new DataFormatError({

@@ -6,7 +6,7 @@ import type { ScanDataset } from '../dataset';
 import type { ZipArchive } from '../zip';
 
 /** The file layouts that the readers recognise. */
-export type ScanFileFormat = 'tike-npz' | 'ptychopinn-npz' | 'cxi' | 'mapped-npz';
+export type ScanFileFormat = 'tike-npz' | 'ptychopinn-npz' | 'cxi' | 'mapped-npz' | 'mapped-hdf5';
 
 /** Quantity that a stored diffraction value measures: photon counts, or their square root. */
 export type MeasurementDomain = 'counts' | 'amplitude';
@@ -124,4 +124,14 @@ export interface MappingRequired {
   archive: ZipArchive;
 }
 
-export type ScanFileReadOutcome = ReadResult | MappingRequired;
+/**
+ * Returned for an HDF5 file without CXI's diffraction paths: `arrays` lists every dataset by its
+ * path, and the caller passes the user's choice to applyHdf5Mapping together with `bytes`.
+ */
+export interface Hdf5MappingRequired extends Omit<MappingRequired, 'kind' | 'archive'> {
+  kind: 'hdf5-mapping-required';
+  /** The whole file, kept so that it can be opened again for the mapping. */
+  bytes: Uint8Array;
+}
+
+export type ScanFileReadOutcome = ReadResult | MappingRequired | Hdf5MappingRequired;

@@ -14,6 +14,7 @@ const FORMAT_NAMES: Record<ScanFileFormat, string> = {
   'ptychopinn-npz': "PtychoPINN's .npz layout",
   cxi: 'CXI (HDF5)',
   'mapped-npz': '.npz with arrays mapped by hand',
+  'mapped-hdf5': 'HDF5 with datasets mapped by hand',
 };
 
 /** Joule per kiloelectronvolt (CODATA exact elementary charge × 1000). */
