@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ArraySummary } from '../../data/readers/readResult';
-import { formToMapping, guessMappingForm, positionCandidates, probeCandidates, stackCandidates } from './MappingDialog';
+import { axisOf, formToMapping, guessMappingForm, positionCandidates, probeCandidates, stackCandidates } from './MappingDialog';
 
 const ARRAYS: ArraySummary[] = [
   { key: 'small', shape: [2, 4, 4], dtype: 'float32', readable: true },
@@ -46,6 +46,40 @@ describe('guessMappingForm', () => {
     expect(form.xKey).toBe('x');
     expect(form.yKey).toBe('y');
     expect(form.positionUnit).toBe('pixels');
+  });
+});
+
+describe('axisOf', () => {
+  it.each([
+    ['/positions/x', 'x'],
+    ['/positions/y', 'y'],
+    ['probe_position_x_m', 'x'],
+    ['probe_position_y_m', 'y'],
+    ['xcoords', 'x'],
+    ['ycoords_start', 'y'],
+    ['pos.x', 'x'],
+    ['/data/frames', null],
+    ['index', null],
+    ['/xyz', null],
+  ])('should read %s as %s', (key, axis) => {
+    expect(axisOf(key)).toBe(axis);
+  });
+});
+
+describe('guessMappingForm for HDF5 paths', () => {
+  it('should pair x and y vectors by name', () => {
+    const arrays: ArraySummary[] = [
+      { key: '/data/frames', shape: [6, 16, 16], dtype: 'uint16', readable: true },
+      { key: '/scan/index', shape: [6], dtype: 'int64', readable: true },
+      { key: '/scan/probe_position_y_m', shape: [6], dtype: 'float64', readable: true },
+      { key: '/scan/probe_position_x_m', shape: [6], dtype: 'float64', readable: true },
+    ];
+    const form = guessMappingForm(arrays);
+    expect(form.stackKey).toBe('/data/frames');
+    expect(form.positionKind).toBe('separate');
+    expect(form.xKey).toBe('/scan/probe_position_x_m');
+    expect(form.yKey).toBe('/scan/probe_position_y_m');
+    expect(form.positionUnit).toBe('metres');
   });
 });
 

@@ -45,6 +45,15 @@ function elementCount(array: ArraySummary): number {
   return array.shape.reduce((product, size) => product * size, 1);
 }
 
+/**
+ * Returns 'x' or 'y' when the key names one axis: "/positions/x", "probe_position_y_m",
+ * "xcoords" or "pos.x", and null otherwise.
+ */
+export function axisOf(key: string): 'x' | 'y' | null {
+  const match = /(?:^|[/_.])([xy])(?:coords?|pos)?(?:$|[/_.])/i.exec(key) ?? /^([xy])(?:coords?|pos)/i.exec(key);
+  return match === null ? null : (match[1].toLowerCase() as 'x' | 'y');
+}
+
 /** Arrays that could be the diffraction stack: readable, real, with three or more axes. */
 export function stackCandidates(arrays: readonly ArraySummary[]): ArraySummary[] {
   return arrays.filter((array) => array.readable && !array.dtype.startsWith('complex') && squeezeLeading(array.shape).length >= 3);
@@ -67,15 +76,18 @@ export function probeCandidates(arrays: readonly ArraySummary[]): ArraySummary[]
 }
 
 /**
- * Guesses a starting mapping: the largest stack, the first pair array (or the first two vectors),
- * (y, x) pairs when the key contains "yx", metres when the key ends in "_m", and the first
- * complex array as the probe. The user checks and corrects every field.
+ * Guesses a starting mapping: the largest stack and the first pair array, or else the vectors
+ * whose names mark x and y (axisOf). Pairs are (y, x) when the key contains "yx", positions are in
+ * metres when the key ends in "_m", and the first complex array is the probe. The user checks and
+ * corrects every field. Keys are .npz member names or HDF5 dataset paths.
  */
 export function guessMappingForm(arrays: readonly ArraySummary[]): MappingForm {
   const stacks = [...stackCandidates(arrays)].sort((a, b) => elementCount(b) - elementCount(a));
   const { pairs, vectors } = positionCandidates(arrays);
   const pairsKey = pairs[0]?.key ?? '';
-  const positionKey = pairsKey || vectors[0]?.key || '';
+  const xKey = vectors.find((array) => axisOf(array.key) === 'x')?.key ?? vectors[0]?.key ?? '';
+  const yKey = vectors.find((array) => axisOf(array.key) === 'y')?.key ?? vectors.find((array) => array.key !== xKey)?.key ?? '';
+  const positionKey = pairsKey || xKey;
   return {
     stackKey: stacks[0]?.key ?? '',
     stackLayout: 'detect',
@@ -84,8 +96,8 @@ export function guessMappingForm(arrays: readonly ArraySummary[]): MappingForm {
     positionKind: pairs.length > 0 || vectors.length < 2 ? 'pairs' : 'separate',
     pairsKey,
     xComponent: /yx/i.test(pairsKey) ? '1' : '0',
-    xKey: vectors[0]?.key ?? '',
-    yKey: vectors[1]?.key ?? '',
+    xKey,
+    yKey,
     positionUnit: /_m$/.test(positionKey) ? 'metres' : 'pixels',
     objectPixelSize_m: '',
     positionReference: 'corner',
@@ -120,8 +132,8 @@ export function formToMapping(form: MappingForm): ScanMapping | string {
 }
 
 /**
- * Asks which array of an unrecognised .npz is the stack, which contains the positions, and in
- * which unit and convention. Errors from the mapping stay inside the dialog.
+ * Asks which array of an unrecognised .npz, or which dataset of an HDF5 file, is the stack, which
+ * contains the positions, and in which unit and convention. Errors from the mapping stay inside the dialog.
  */
 export function MappingDialog({ request, error, busy, onApply, onCancel }: Props) {
   const titleId = useId();
@@ -152,7 +164,7 @@ export function MappingDialog({ request, error, busy, onApply, onCancel }: Props
       <table className="mapping-arrays" aria-label="Arrays in the file">
         <thead>
           <tr>
-            <th scope="col">Key</th>
+            <th scope="col">Key or path</th>
             <th scope="col">Shape</th>
             <th scope="col">dtype</th>
           </tr>
