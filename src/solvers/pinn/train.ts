@@ -70,7 +70,10 @@ export interface PinnTrainingCallbacks {
    * returned promise. The callback must not dispose or train the model.
    */
   onEpochEnd?: (report: PinnEpochReport, model: tf.LayersModel) => void | Promise<void>;
-  /** Checked before every batch; returning true ends training after the current batch. */
+  /**
+   * Checked before every batch; returning true ends training there. An epoch cut short after at
+   * least one batch is still validated and reported.
+   */
   shouldStop?: () => boolean;
 }
 
@@ -196,11 +199,14 @@ export async function trainPinn(
   const { training, validation } = splitIndices(patternCount, settings.validationFraction, random);
 
   const model = buildPinnModel({ patternSize, filterScale: settings.filterScale, seed: settings.seed });
+  const probeValues = tf.tensor3d(data.probe, [patternSize, patternSize, 2]);
+  const probe = tf.variable(probeValues, settings.trainableProbe);
+  probeValues.dispose();
   const state: TrainingState = {
     model,
     amplitudes: tf.tensor4d(data.amplitudes, [patternCount, patternSize, patternSize, 1]),
     counts: tf.tensor3d(data.counts, [patternCount, patternSize, patternSize]),
-    probe: tf.variable(tf.tensor3d(data.probe, [patternSize, patternSize, 2]), settings.trainableProbe, 'pinn_probe'),
+    probe,
     intensityScale: data.normalization.intensityScale,
   };
   const optimizer = new AdjustableAdam(settings.learningRate);

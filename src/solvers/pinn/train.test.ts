@@ -1,0 +1,254 @@
+// Trains a small PtychoPINN network on a simulated scan with a known object, and checks that the
+// loss falls, the phase is recovered and the tensor count stays flat across epochs.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import type { ScanDataset } from '../../data/dataset';
+import { complexMultiply, extractPatches, fft2 } from '../../engine/ops';
+import { registerPhysicsKernels } from '../../engine/register';
+import { seededRandom } from '../../util/random';
+import { preparePinnData, type PinnTrainingData } from './dataPrep';
+import { reconstructObject } from './stitch';
+import { trainPinn, type PinnEpochReport } from './train';
+
+const N = 16;
+const GRID = 12;
+const STEP_PX = 3;
+const MARGIN_PX = 4;
+const PHOTONS_PER_PATTERN = 1e6;
+
+interface SmoothScan {
+  dataset: ScanDataset;
+  /** True object [height, width, 2]; window j covers rows row_j … row_j + N − 1. */
+  object: Float32Array;
+  height: number;
+  width: number;
+}
+
+/**
+ * Builds the test object: a smooth phase of ±1 rad and an amplitude between 0.7 and 0.9, slow
+ * enough against the 8-pixel field the network predicts that a small network learns it in a few
+ * hundred steps.
+ */
+function smoothObject(height: number, width: number): Float32Array {
+  const object = new Float32Array(2 * height * width);
+  for (let row = 0; row < height; row += 1) {
+    for (let col = 0; col < width; col += 1) {
+      const phase = Math.sin((2 * Math.PI * col) / 26) * Math.cos((2 * Math.PI * row) / 30);
+      const amplitude = 0.8 + 0.1 * Math.cos((2 * Math.PI * (row + col)) / 34);
+      object[2 * (row * width + col)] = amplitude * Math.cos(phase);
+      object[2 * (row * width + col) + 1] = amplitude * Math.sin(phase);
+    }
+  }
+  return object;
+}
+
+/** A soft disk of radius N/5 with a quadratic phase of 1 rad at its edge, inside the central N/2. */
+function smallProbe(photons: number): Float32Array {
+  const probe = new Float32Array(2 * N * N);
+  const centre = (N - 1) / 2;
+  const radius = N / 5;
+  let power = 0;
+  for (let row = 0; row < N; row += 1) {
+    for (let col = 0; col < N; col += 1) {
+      const r = Math.hypot(row - centre, col - centre);
+      const amplitude = 1 / (1 + Math.exp((r - radius) / 0.6));
+      const phase = (r / radius) ** 2;
+      probe[2 * (row * N + col)] = amplitude * Math.cos(phase);
+      probe[2 * (row * N + col) + 1] = amplitude * Math.sin(phase);
+      power += amplitude * amplitude;
+    }
+  }
+  return probe.map((value) => value * Math.sqrt(photons / power));
+}
+
+/** Poisson sample: Knuth's method below a mean of 50, a rounded normal approximation above. */
+function poisson(mean: number, random: () => number): number {
+  if (mean > 50) {
+    const gaussian = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
+    return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian));
+  }
+  const limit = Math.exp(-mean);
+  let product = random();
+  let count = 0;
+  while (product > limit) {
+    count += 1;
+    product *= random();
+  }
+  return count;
+}
+
+async function simulateSmoothScan(seed: number): Promise<SmoothScan> {
+  const count = GRID * GRID;
+  const rows = new Int32Array(count);
+  const cols = new Int32Array(count);
+  for (let i = 0; i < GRID; i += 1) {
+    for (let j = 0; j < GRID; j += 1) {
+      rows[i * GRID + j] = MARGIN_PX + i * STEP_PX;
+      cols[i * GRID + j] = MARGIN_PX + j * STEP_PX;
+    }
+  }
+  const height = MARGIN_PX + (GRID - 1) * STEP_PX + N + MARGIN_PX;
+  const width = height;
+  const object = smoothObject(height, width);
+  const probe = smallProbe(PHOTONS_PER_PATTERN);
+
+  const positions = new Int32Array(2 * count);
+  rows.forEach((row, index) => {
+    positions[2 * index] = row;
+    positions[2 * index + 1] = cols[index];
+  });
+  const intensity = tf.tidy(() => {
+    const patches = extractPatches(tf.tensor3d(object, [height, width, 2]), tf.tensor2d(positions, [count, 2], 'int32'), N);
+    const farField = fft2(complexMultiply<tf.Tensor4D>(tf.tensor3d(probe, [N, N, 2]), patches), 'forward');
+    return tf.sum(tf.square(farField), -1);
+  });
+  const intensities = (await intensity.data()) as Float32Array;
+  intensity.dispose();
+  const random = seededRandom(seed);
+  for (let i = 0; i < intensities.length; i += 1) intensities[i] = poisson(intensities[i], random);
+
+  return {
+    dataset: {
+      name: 'smooth test object',
+      patternCount: count,
+      patternSize: N,
+      intensities,
+      positionX_px: Float32Array.from(cols),
+      positionY_px: Float32Array.from(rows),
+      probe,
+      provenance: 'simulated in the test',
+    },
+    object,
+    height,
+    width,
+  };
+}
+
+/**
+ * RMS phase error (rad) over the pixels whose stitching weight is at least half the maximum,
+ * after removing the global phase offset, which ptychography cannot determine.
+ */
+function phaseError(truth: Float32Array, estimate: Float32Array, weights: Float32Array): number {
+  let maxWeight = 0;
+  for (const value of weights) maxWeight = Math.max(maxWeight, value);
+  const selected: number[] = [];
+  let crossRe = 0;
+  let crossIm = 0;
+  for (let i = 0; i < weights.length; i += 1) {
+    if (weights[i] < 0.5 * maxWeight) continue;
+    selected.push(i);
+    // truth · conj(estimate)
+    crossRe += truth[2 * i] * estimate[2 * i] + truth[2 * i + 1] * estimate[2 * i + 1];
+    crossIm += truth[2 * i + 1] * estimate[2 * i] - truth[2 * i] * estimate[2 * i + 1];
+  }
+  const offset = Math.atan2(crossIm, crossRe);
+  let sum = 0;
+  for (const i of selected) {
+    const difference =
+      Math.atan2(truth[2 * i + 1], truth[2 * i]) - Math.atan2(estimate[2 * i + 1], estimate[2 * i]) - offset;
+    const wrapped = Math.atan2(Math.sin(difference), Math.cos(difference));
+    sum += wrapped * wrapped;
+  }
+  return Math.sqrt(sum / selected.length);
+}
+
+/** A flat object of the same extent, for the phase error that learning nothing would score. */
+function flatObject(length: number): Float32Array {
+  const object = new Float32Array(length);
+  for (let i = 0; i < length; i += 2) object[i] = 1;
+  return object;
+}
+
+describe('trainPinn on a simulated scan', () => {
+  let scan: SmoothScan;
+  let data: PinnTrainingData;
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    registerPhysicsKernels();
+    scan = await simulateSmoothScan(5);
+    data = await preparePinnData(scan.dataset);
+  });
+
+  // Measured on a shared 2-core machine: 20 epochs in 25–33 s, the loss per pattern falls by about
+  // 5.2e4 (from −5.866e6 to −5.918e6) and the RMS phase error reaches 0.33 rad, against 0.50 rad
+  // for a flat object. Other settings tried: lr 2e-3 with batch 4 gave 0.33 rad, lr 3e-3 with
+  // batch 8 gave 0.40 rad.
+  it('lowers the loss and recovers the phase', async () => {
+    const started_ms = performance.now();
+    const history: PinnEpochReport[] = [];
+    const result = await trainPinn(
+      data,
+      { epochs: 20, batchSize: 8, learningRate: 1e-3, filterScale: 1 / 8, earlyStoppingPatience: 0, plateauPatience: 4, seed: 2 },
+      { onEpochEnd: (report) => void history.push(report) },
+    );
+    const training_s = (performance.now() - started_ms) / 1000;
+    const stitched = await reconstructObject(result.model, data, { subpixel: false, padding_px: MARGIN_PX });
+    result.model.dispose();
+
+    expect(result.stopReason).toBe('epochs');
+    expect(history).toHaveLength(20);
+    const first = history[0];
+    const last = history[history.length - 1];
+    expect(history.every((report) => Number.isFinite(report.trainLoss) && Number.isFinite(report.validationLoss))).toBe(true);
+    expect(first.trainLoss - last.trainLoss).toBeGreaterThan(2.5e4);
+    expect(last.validationLoss).toBeLessThan(first.validationLoss);
+
+    expect(stitched.height).toBe(scan.height);
+    expect(stitched.width).toBe(scan.width);
+    const error = phaseError(scan.object, stitched.object, stitched.weights);
+    const flatError = phaseError(scan.object, flatObject(scan.object.length), stitched.weights);
+    console.log(
+      `PtychoPINN test training: ${history.length} epochs in ${training_s.toFixed(1)} s, ` +
+        `loss per pattern ${first.trainLoss.toFixed(0)} → ${last.trainLoss.toFixed(0)}, ` +
+        `phase error ${error.toFixed(3)} rad (flat object ${flatError.toFixed(3)} rad)`,
+    );
+    expect(flatError).toBeGreaterThan(0.45);
+    expect(error).toBeLessThan(0.42);
+  });
+
+  it('fits the probe when asked', async () => {
+    const result = await trainPinn(data, { epochs: 1, batchSize: 16, filterScale: 1 / 16, trainableProbe: true, seed: 4 });
+    result.model.dispose();
+    let change = 0;
+    let norm = 0;
+    for (let i = 0; i < data.probe.length; i += 1) {
+      expect(Number.isFinite(result.probe[i])).toBe(true);
+      change += (result.probe[i] - data.probe[i]) ** 2;
+      norm += data.probe[i] ** 2;
+    }
+    expect(Math.sqrt(change / norm)).toBeGreaterThan(1e-4);
+  });
+
+  it('stops between batches when cancelled', async () => {
+    let checks = 0;
+    const result = await trainPinn(
+      data,
+      { epochs: 3, batchSize: 16, filterScale: 1 / 16, seed: 5 },
+      { shouldStop: () => (checks += 1) > 3 },
+    );
+    result.model.dispose();
+    expect(result.stopReason).toBe('cancelled');
+    expect(checks).toBe(4);
+    // The interrupted first epoch is still reported, over its three finished batches.
+    expect(result.history).toHaveLength(1);
+    expect(Number.isFinite(result.history[0].trainLoss)).toBe(true);
+  });
+
+  it('keeps the tensor count flat across epochs', async () => {
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const result = await trainPinn(
+      data,
+      { epochs: 4, batchSize: 16, filterScale: 1 / 16, earlyStoppingPatience: 0, seed: 3 },
+      { onEpochEnd: () => void counts.push(tf.memory().numTensors) },
+    );
+    expect(counts).toHaveLength(4);
+    expect(new Set(counts).size).toBe(1);
+    const modelTensors = tf.memory().numTensors - before;
+    result.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(modelTensors).toBeGreaterThan(0);
+  });
+});
