@@ -4,7 +4,10 @@
 // dist/ first, and this script only serves it.
 //
 // Options (flag or environment variable):
-//   --only PART      BENCH_ONLY         run only `pie` or only `fft` (default both)
+//   --only PART      BENCH_ONLY         run only `pie`, `fft` or `pinn` (default all three)
+//   --pinn-patterns N BENCH_PINN_PATTERNS patterns per timed PtychoPINN epoch (default 64)
+//   --pinn-repeats N BENCH_PINN_REPEATS  timed PtychoPINN epochs and inference runs (default 3)
+//   --pinn-filter-scale F BENCH_PINN_FILTER_SCALE network width, 1 = published (default 1)
 //   --iterations N   BENCH_ITERATIONS   timed iterations per backend (default 5)
 //   --warmup N       BENCH_WARMUP       untimed iterations first (default 1)
 //   --backends LIST  BENCH_BACKENDS     comma-separated subset of webgpu,webgl,cpu (default all)
@@ -44,7 +47,7 @@ for (const [mode, preciseMode] of Object.entries(preciseMemoryModes)) {
 }
 
 /** Benchmark parts that --only can select. */
-const parts = ['pie', 'fft'];
+const parts = ['pie', 'fft', 'pinn'];
 
 /** FFT2 cases: a batch of `batch` complex fields of `size`×`size`, transformed in one call. */
 const fftCases = [
@@ -65,6 +68,9 @@ function readSettings() {
       'fft-repeats': { type: 'string', default: process.env.BENCH_FFT_REPEATS ?? '5' },
       'fft-warmup': { type: 'string', default: process.env.BENCH_FFT_WARMUP ?? '1' },
       'cpu-builtin-max-size': { type: 'string', default: process.env.BENCH_CPU_BUILTIN_MAX_SIZE ?? '128' },
+      'pinn-patterns': { type: 'string', default: process.env.BENCH_PINN_PATTERNS ?? '64' },
+      'pinn-repeats': { type: 'string', default: process.env.BENCH_PINN_REPEATS ?? '3' },
+      'pinn-filter-scale': { type: 'string', default: process.env.BENCH_PINN_FILTER_SCALE ?? '1' },
     },
   });
   const settings = {
@@ -77,10 +83,22 @@ function readSettings() {
     fftRepeats: Number(values['fft-repeats']),
     fftWarmup: Number(values['fft-warmup']),
     cpuBuiltinMaxSize: Number(values['cpu-builtin-max-size']),
+    pinnPatterns: Number(values['pinn-patterns']),
+    pinnRepeats: Number(values['pinn-repeats']),
+    pinnFilterScale: Number(values['pinn-filter-scale']),
   };
 
   if (!parts.includes(values.only) && values.only !== '') {
-    throw new Error(`Invalid --only "${values.only}". Choose ${parts.join(' or ')}, or leave it out to run both.`);
+    throw new Error(`Invalid --only "${values.only}". Choose ${parts.join(', ')}, or leave it out to run all.`);
+  }
+  if (!Number.isInteger(settings.pinnPatterns) || settings.pinnPatterns < 32) {
+    throw new Error(`--pinn-patterns must be a whole number of at least 32 (two batches), received "${values['pinn-patterns']}".`);
+  }
+  if (!Number.isInteger(settings.pinnRepeats) || settings.pinnRepeats < 1) {
+    throw new Error(`--pinn-repeats must be a whole number of at least 1, received "${values['pinn-repeats']}".`);
+  }
+  if (!(settings.pinnFilterScale > 0 && settings.pinnFilterScale <= 1)) {
+    throw new Error(`--pinn-filter-scale must lie in (0, 1], received "${values['pinn-filter-scale']}".`);
   }
   if (!Number.isInteger(settings.fftRepeats) || settings.fftRepeats < 1) {
     throw new Error(`--fft-repeats must be a whole number of at least 1, received "${values['fft-repeats']}".`);
@@ -478,15 +496,74 @@ async function runFft(settings, serverUrl) {
   return { cases: fftCases, table, backends: rows, numpy };
 }
 
+/** Times PtychoPINN training and inference at N = 64, batch 16, on every selected backend. */
+async function runPinn(settings, serverUrl) {
+  const rows = [];
+  for (const backend of settings.backends) {
+    console.error(
+      `Timing PtychoPINN on ${backend}: ${settings.pinnPatterns} patterns, 1 warm-up and ${settings.pinnRepeats} timed epochs…`,
+    );
+    let browser;
+    try {
+      const lab = await openLab(backend, serverUrl, 'benchPinn');
+      browser = lab.browser;
+      const result = await browser.page.evaluate((request) => window.ptychoLab.benchPinn(request), {
+        backend,
+        patternSize: 64,
+        batchSize: 16,
+        filterScale: settings.pinnFilterScale,
+        patterns: settings.pinnPatterns,
+        repeats: settings.pinnRepeats,
+      });
+      rows.push({ ...result, backend, chromiumVersion: lab.chromiumVersion });
+    } catch (error) {
+      rows.push({ backend, error: describeFailure(error, browser) });
+    } finally {
+      await browser?.close().catch((error) => console.error(`Closing Chromium after ${backend} failed: ${error.message}`));
+    }
+  }
+  console.log('PtychoPINN at N = 64, batch 16 (median of the timed epochs and inference runs)');
+  const lines = rows.map((row) => {
+    if (row.error) return [row.backend, `unavailable: ${row.error}`, '', '', ''];
+    const train = row.patterns / median(row.trainingEpochSeconds);
+    const infer = row.patterns / median(row.inferenceSeconds);
+    return [
+      row.backend,
+      `${(row.parameterCount / 1e6).toFixed(2)} M`,
+      train.toFixed(2),
+      infer.toFixed(1),
+      row.numTensorsPerEpoch.join(', '),
+    ];
+  });
+  printMarkdownTable(
+    ['backend', 'parameters', 'training patterns/s', 'inference patterns/s', 'numTensors after each epoch'],
+    lines,
+  );
+  return rows.map((row) =>
+    row.error
+      ? row
+      : {
+          ...row,
+          trainingPatternsPerSecond: row.patterns / median(row.trainingEpochSeconds),
+          inferencePatternsPerSecond: row.patterns / median(row.inferenceSeconds),
+        },
+  );
+}
+
 async function main() {
   const settings = readSettings();
   const server = await serveStatic();
   let pie = null;
   let fft = null;
+  let pinn = null;
   try {
     if (settings.parts.includes('pie')) pie = await runPie(settings, server.url);
     if (settings.parts.includes('pie') && settings.parts.includes('fft')) console.log('');
     if (settings.parts.includes('fft')) fft = await runFft(settings, server.url);
+    if (settings.parts.includes('pinn')) {
+      console.log('');
+      pinn = await runPinn(settings, server.url);
+    }
   } finally {
     await server.close();
   }
@@ -502,6 +579,7 @@ async function main() {
     // One entry per browser backend with the rPIE memory figures in MB. Null with --only fft.
     memory: pie?.memory ?? null,
     fft,
+    pinn,
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });

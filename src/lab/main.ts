@@ -14,6 +14,7 @@ import { registerPhysicsKernels } from '../engine/register';
 import { runProgram, setShaderDebug, takeShaderErrors, type WebGPUBackend } from '../engine/webgpu/program';
 import { defaultsFor } from '../solvers/pie/options';
 import { PieSolver } from '../solvers/pie/pie';
+import { benchPinn, type BenchPinnRequest, type BenchPinnResult } from './benchPinn';
 import { runLabKernel, type LabKernel } from './kernelCases';
 
 interface ArrayPayload {
@@ -724,6 +725,13 @@ async function largeObjectError(kernel: 'extractPatches' | 'overlapSum', height:
 }
 
 /** Runs the device policy with the real browser environment. Rejects as resolveBackend() does. */
+/** Times PtychoPINN training and inference on `backend`; rejects when the backend cannot start. */
+async function benchPinnOn(request: BenchPinnRequest & { backend: 'cpu' | 'webgl' | 'webgpu' }): Promise<BenchPinnResult> {
+  const started = await useBackend(request.backend);
+  if (!started.ok) throw new Error(`benchPinn: the ${request.backend} backend failed to start in this browser.`);
+  return benchPinn(request);
+}
+
 async function resolve(requested: RequestedBackend): Promise<BackendResolution> {
   return resolveBackend(requested, createBrowserEnvironment());
 }
@@ -739,6 +747,7 @@ declare global {
       runWgsl: typeof runWgsl;
       benchPie: typeof benchPie;
       benchFft: typeof benchFft;
+      benchPinn: typeof benchPinnOn;
       checkLargeObject: typeof checkLargeObject;
       largeObjectError: typeof largeObjectError;
     };
@@ -754,6 +763,7 @@ window.ptychoLab = {
   runWgsl,
   benchPie,
   benchFft,
+  benchPinn: benchPinnOn,
   checkLargeObject,
   largeObjectError,
 };
