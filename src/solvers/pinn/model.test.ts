@@ -99,7 +99,7 @@ describe('PtychoPINN model', () => {
       const after = tf.tidy(() => loss().dataSync()[0]);
       variable.assign(original);
       original.dispose();
-      // ReLU kinks and float32 rounding kept the ratio within 6 % of 1 over unseeded runs; the
+      // ReLU kinks and float32 rounding kept the ratio within 6 % of 1 over unseeded runs. The
       // wrong upsampling gradient gave ratios from −0.2 to 0.7.
       const ratio = (after - before) / -delta;
       expect(ratio, variable.name).toBeGreaterThan(0.8);

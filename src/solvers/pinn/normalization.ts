@@ -3,7 +3,7 @@
  * unsupervised deep learning for rapid, high resolution scanning coherent diffraction
  * reconstruction", Scientific Reports 13, 22789, 2023).
  *
- * The network sees diffraction amplitudes √k scaled so that the mean over patterns of Σ amplitude²
+ * The network takes diffraction amplitudes √k scaled so that the mean over patterns of Σ amplitude²
  * is (N/2)². The intensity scale s = √nphotons / (N/2), with nphotons the mean photon count per
  * pattern, maps those network units back to √counts, so √k = s · a_network.
  */

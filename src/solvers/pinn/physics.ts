@@ -4,8 +4,8 @@
  * predicted amplitude s·|fftshift(Ψ)| in √counts, centred like the network's input.
  *
  * Scale: src/engine's fft2 is unitary, the same as NumPy's norm="ortho", so no extra factor of N
- * enters. With the probe in network units (Σ|P|² = (N/2)² for a unit object) and the intensity
- * scale s of normalization.ts, the predicted intensity s²·|Ψ|² is in photon counts. The
+ * enters. With the probe in network units (as dataPrep.ts scales it) and the intensity scale s of
+ * normalization.ts, the predicted intensity s²·|Ψ|² is in photon counts. The
  * PtychoPINN golden vectors check this: |fftshift(fft2(s·P·O, norm="ortho"))|² = (s·|fftshift(Ψ)|)².
  */
 import * as tf from '@tensorflow/tfjs';

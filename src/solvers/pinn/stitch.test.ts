@@ -4,7 +4,7 @@ import { stitchPatches, type PredictedPatches } from './stitch';
 
 const N = 8;
 
-/** A smooth test object: amplitude 0.6 + 0.3·sin, phase a ramp across the wrap at ±π. */
+/** Returns the smooth test object at a pixel: amplitude 0.6 + 0.3·sin and a phase ramp that wraps at ±π. */
 function objectAt(row: number, col: number): { amplitude: number; phase: number } {
   const amplitude = 0.6 + 0.3 * Math.sin(0.4 * row + 0.2 * col);
   const phase = Math.atan2(Math.sin(0.5 * col - 0.3 * row + 2), Math.cos(0.5 * col - 0.3 * row + 2));

@@ -43,7 +43,7 @@ function smoothObject(height: number, width: number): Float32Array {
   return object;
 }
 
-/** A soft disk of radius N/5 with a quadratic phase of 1 rad at its edge, inside the central N/2. */
+/** Builds a soft disk of radius N/5 with a quadratic phase of 1 rad at its edge, inside the central N/2. */
 function smallProbe(photons: number): Float32Array {
   const probe = new Float32Array(2 * N * N);
   const centre = (N - 1) / 2;
@@ -153,7 +153,7 @@ function phaseError(truth: Float32Array, estimate: Float32Array, weights: Float3
   return Math.sqrt(sum / selected.length);
 }
 
-/** A flat object of the same extent, for the phase error that learning nothing would score. */
+/** Builds a flat object of the same extent, for the phase error that learning nothing would score. */
 function flatObject(length: number): Float32Array {
   const object = new Float32Array(length);
   for (let i = 0; i < length; i += 2) object[i] = 1;

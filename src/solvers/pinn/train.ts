@@ -1,8 +1,8 @@
 /**
- * Unsupervised training of the PtychoPINN network on one scan: the network maps each normalised
- * diffraction amplitude to an object patch, the physics layer turns the patch back into a
- * diffraction pattern through the fixed (or optionally trainable) probe, and the Poisson
- * likelihood of the measured counts is minimised with Adam.
+ * Unsupervised training of the PtychoPINN network on one scan. The network maps each normalised
+ * diffraction amplitude to an object patch, and the physics layer turns the patch back into a
+ * diffraction pattern through the fixed (or optionally trainable) probe. Adam minimises the
+ * Poisson negative log-likelihood of the measured counts.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -25,7 +25,7 @@ export interface PinnTrainingOptions {
   validationFraction: number;
   /** Seed of the validation split, the batch order and the network's initial weights. */
   seed: number;
-  /** Width of the network relative to the published one (see PinnModelOptions). */
+  /** Factor on the network's filter counts (see PinnModelOptions.filterScale). */
   filterScale: number;
   /** Epochs without a lower monitored loss before the learning rate is halved. */
   plateauPatience: number;
