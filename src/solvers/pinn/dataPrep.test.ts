@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { ScanDataset } from '../../data/dataset';
+import { readSiemensStarNpz } from '../../data/siemensStar';
 import { registerPhysicsKernels } from '../../engine/register';
 import { centreAndCropPatterns, DEFAULT_OBJECT_AMPLITUDE, fourierCropProbe, preparePinnData } from './dataPrep';
 
@@ -120,5 +123,40 @@ describe('preparePinnData', () => {
 
   it('rejects a crop larger than the patterns', async () => {
     await expect(preparePinnData(syntheticDataset(16, 2), { patternSize: 32 })).rejects.toThrow(/no larger than/);
+  });
+
+  it('crops the 128 × 128 Siemens-star scan to 64 × 64', async () => {
+    const path = resolve(import.meta.dirname, '../../..', '../shared/data/siemens-star/siemens-star-tike.npz');
+    const dataset = readSiemensStarNpz(readFileSync(path), 'siemens-star-tike.npz');
+    const data = await preparePinnData(dataset, { patternSize: 64 });
+
+    expect(data.patternSize).toBe(64);
+    expect(data.normalization.cropped).toBe(true);
+    expect(data.normalization.sourcePatternSize).toBe(128);
+    let total = 0;
+    for (const value of dataset.intensities) total += value;
+    const keptFraction = data.normalization.photonsPerPattern / (total / dataset.patternCount);
+    let amplitudePower = 0;
+    for (const value of data.amplitudes) amplitudePower += value * value;
+    expect(amplitudePower / data.patternCount).toBeCloseTo(32 * 32, 0);
+
+    // The network models the exit wave only inside the central 32 × 32, so report how much of
+    // the resampled probe's power lies there.
+    let inside = 0;
+    let probePower = 0;
+    for (let row = 0; row < 64; row += 1) {
+      for (let col = 0; col < 64; col += 1) {
+        const power = data.probe[2 * (row * 64 + col)] ** 2 + data.probe[2 * (row * 64 + col) + 1] ** 2;
+        probePower += power;
+        if (row >= 16 && row < 48 && col >= 16 && col < 48) inside += power;
+      }
+    }
+    console.log(
+      `Siemens star cropped to 64: ${(100 * keptFraction).toFixed(1)} % of the counts kept, ` +
+        `${(100 * inside / probePower).toFixed(1)} % of the probe power inside the central 32 × 32`,
+    );
+    expect(keptFraction).toBeGreaterThan(0.5);
+    expect(keptFraction).toBeLessThanOrEqual(1);
+    expect(data.probe.every(Number.isFinite)).toBe(true);
   });
 });
