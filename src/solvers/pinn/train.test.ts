@@ -9,7 +9,7 @@ import { registerPhysicsKernels } from '../../engine/register';
 import { seededRandom } from '../../util/random';
 import { preparePinnData, type PinnTrainingData } from './dataPrep';
 import { reconstructObject } from './stitch';
-import { trainPinn, type PinnEpochReport } from './train';
+import { splitIndices, trainPinn, type PinnEpochReport } from './train';
 
 const N = 16;
 const GRID = 12;
@@ -160,6 +160,23 @@ function flatObject(length: number): Float32Array {
   return object;
 }
 
+describe('splitIndices', () => {
+  it('holds out 5 % with a seeded shuffle', () => {
+    const first = splitIndices(516, 0.05, seededRandom(9));
+    const second = splitIndices(516, 0.05, seededRandom(9));
+    expect(first).toEqual(second);
+    expect(first.validation).toHaveLength(26);
+    expect(first.training).toHaveLength(490);
+    const all = [...first.training, ...first.validation].sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 516 }, (_, index) => index));
+  });
+
+  it('keeps one pattern for training', () => {
+    expect(splitIndices(2, 0.9, seededRandom(1)).training).toHaveLength(1);
+    expect(splitIndices(10, 0, seededRandom(1)).validation).toHaveLength(0);
+  });
+});
+
 describe('trainPinn on a simulated scan', () => {
   let scan: SmoothScan;
   let data: PinnTrainingData;
@@ -219,6 +236,24 @@ describe('trainPinn on a simulated scan', () => {
       norm += data.probe[i] ** 2;
     }
     expect(Math.sqrt(change / norm)).toBeGreaterThan(1e-4);
+  });
+
+  it('halves the rate on a plateau and stops early', async () => {
+    // A learning rate of 1e-12 leaves the float32 weights unchanged, so the validation loss never
+    // improves after epoch 1: epochs 2–3 trigger the halving, epochs 2–4 the early stop.
+    const result = await trainPinn(data, {
+      epochs: 10,
+      batchSize: 32,
+      learningRate: 1e-12,
+      minLearningRate: 0,
+      filterScale: 1 / 16,
+      plateauPatience: 2,
+      earlyStoppingPatience: 3,
+      seed: 6,
+    });
+    result.model.dispose();
+    expect(result.stopReason).toBe('early-stopping');
+    expect(result.history.map((report) => report.learningRate)).toEqual([1e-12, 1e-12, 1e-12, 5e-13]);
   });
 
   it('stops between batches when cancelled', async () => {
