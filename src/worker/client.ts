@@ -2,6 +2,7 @@
  * Main-thread side of the reconstruction worker: turns the worker's messages back into the
  * {@link ReconstructionApi} promises, and forwards progress and device-loss events.
  */
+import type { ScanDataset } from '../data/dataset';
 import type {
   ApiMethod,
   PinnProgress,
@@ -10,6 +11,9 @@ import type {
   WorkerMessage,
   WorkerRequest,
 } from './protocol';
+
+/** Intensity values per chunk sent to the worker: 32 MB, a few milliseconds to copy. */
+const DATASET_CHUNK_VALUES = 8 * 1024 * 1024;
 
 export interface WorkerEvents {
   onProgress(progress: ReconstructionProgress): void;
@@ -55,18 +59,33 @@ export function startReconstructionWorker(events: WorkerEvents): ReconstructionC
     pending.clear();
   };
 
-  function call<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+  function callWithTransfer<T>(method: ApiMethod, args: unknown[], transfer: Transferable[]): Promise<T> {
     const id = nextId++;
     const request: WorkerRequest = { id, method, args };
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage(request);
+      worker.postMessage(request, transfer);
     });
+  }
+
+  function call<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+    return callWithTransfer<T>(method, args, []);
+  }
+
+  /** Sends the dataset with its intensities in chunks (see DatasetTransferMethod). */
+  async function setDataset(dataset: ScanDataset): Promise<void> {
+    const { intensities, ...rest } = dataset;
+    await call('beginDataset', rest, intensities.length);
+    for (let start = 0; start < intensities.length; start += DATASET_CHUNK_VALUES) {
+      const chunk = intensities.slice(start, start + DATASET_CHUNK_VALUES);
+      await callWithTransfer('appendIntensities', [start, chunk], [chunk.buffer]);
+    }
+    await call('commitDataset');
   }
 
   return {
     initialize: (requested) => call('initialize', requested),
-    setDataset: (dataset) => call('setDataset', dataset),
+    setDataset,
     reconstruct: (options) => call('reconstruct', options),
     trainPinn: (options) => call('trainPinn', options),
     reconstructHalves: (options) => call('reconstructHalves', options),

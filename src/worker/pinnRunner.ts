@@ -1,6 +1,7 @@
 /**
  * One PtychoPINN run inside the worker: prepares the training arrays from the loaded scan, trains
  * with a stitched preview after every epoch, then times inference and stitching of the whole scan.
+ * The model is kept after the run, so it can be saved or can reconstruct another scan.
  * It keeps the last trained model so that a later call can reuse it.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -94,10 +95,13 @@ export class PinnRunner {
       },
       {
         shouldStop: hooks.shouldStop,
-        onEpochEnd: async (report) => {
+        onEpochEnd: async (report, model) => {
           epochsDone = report.epoch;
           trainLosses.push(report.trainLoss);
           validationLosses.push(report.validationLoss);
+          // The preview predicts every pattern, about a third of an epoch's cost, so it is skipped
+          // when a stop was requested.
+          const preview = hooks.shouldStop() ? undefined : toSnapshot(await reconstructObject(model, data), data);
           hooks.onProgress({
             epochsDone,
             epochs: options.epochs,
@@ -105,6 +109,7 @@ export class PinnRunner {
             validationLosses: validationLosses.slice(),
             learningRate: report.learningRate,
             elapsed_ms: hooks.now() - started,
+            snapshot: preview,
           });
         },
       },

@@ -111,7 +111,14 @@ export interface ReconstructionApi {
   snapshot(): Promise<ReconstructionSnapshot | null>;
 }
 
-export type ApiMethod = keyof ReconstructionApi;
+/**
+ * Requests that move a dataset's intensities to the worker in chunks. Each chunk is a copy whose
+ * buffer is transferred, so the page never blocks on one large structured clone; the client's
+ * setDataset sends these and the worker assembles the dataset before calling the service.
+ */
+export type DatasetTransferMethod = 'beginDataset' | 'appendIntensities' | 'commitDataset';
+
+export type ApiMethod = keyof ReconstructionApi | DatasetTransferMethod;
 
 export interface WorkerRequest {
   id: number;
