@@ -258,18 +258,25 @@ describe('SIMD kernel loading', () => {
 });
 
 describe('chooseThreads', () => {
-  it('times each path three times first', () => {
-    const choice = { oneThread: [1, 1], threaded: [], calls: 0 };
+  it('times each path five times first', () => {
+    const choice = { oneThread: [1, 1, 1, 1], threaded: [], calls: 0 };
     expect(chooseThreads(choice)).toBe(false);
     choice.oneThread.push(1);
     expect(chooseThreads(choice)).toBe(true);
   });
 
-  it('picks the lower median and probes the other path', () => {
-    // The threaded path has one outlier, which the median ignores.
-    const choice = { oneThread: [2, 2, 2], threaded: [1, 9, 1], calls: 0 };
+  it('picks threads when clearly faster', () => {
+    // The threaded path has two outliers, which the median ignores.
+    const choice = { oneThread: [2, 2, 2, 2, 2], threaded: [1, 9, 1, 9, 1], calls: 0 };
     const picks = Array.from({ length: 16 }, () => chooseThreads(choice));
     expect(picks.slice(0, 15).every((threaded) => threaded)).toBe(true);
     expect(picks[15]).toBe(false);
+  });
+
+  it('keeps one thread when threads gain little', () => {
+    const choice = { oneThread: [2, 2, 2, 2, 2], threaded: [1.9, 1.9, 1.9, 1.9, 1.9], calls: 0 };
+    const picks = Array.from({ length: 16 }, () => chooseThreads(choice));
+    expect(picks.slice(0, 15).every((threaded) => !threaded)).toBe(true);
+    expect(picks[15]).toBe(true);
   });
 });

@@ -73,8 +73,13 @@ const THREAD_CHUNK_BYTES = 1 << 22;
 const THREAD_MIN_VALUES = 1 << 15;
 /** Every this many 'auto' calls of one size, the slower path is timed again. */
 const THREAD_PROBE_INTERVAL = 16;
-/** Timings kept per path. Their median ignores one outlier, such as a call cut by a GC pause. */
-const TIMINGS_KEPT = 3;
+/** Timings kept per path. Their median ignores outliers, such as calls cut by a GC pause. */
+const TIMINGS_KEPT = 5;
+/**
+ * The threaded path runs only when its median time is below this fraction of the one-thread
+ * median, because on a loaded machine noise alone can favour it for a while.
+ */
+const THREAD_ADVANTAGE = 0.85;
 
 /**
  * The last timings of the one-thread and the threaded path for one n, in milliseconds per complex
@@ -407,14 +412,14 @@ export class WasmFft2 {
 
 /**
  * Returns true when the next 'auto' call should run threaded. Each path is timed TIMINGS_KEPT
- * times first. Then the path with the lower median runs, except that every
- * THREAD_PROBE_INTERVAL-th call times the other path again.
+ * times first. Then the threaded path runs if its median is below THREAD_ADVANTAGE times the
+ * one-thread median, except that every THREAD_PROBE_INTERVAL-th call times the other path again.
  */
 export function chooseThreads(choice: ThreadChoice): boolean {
   choice.calls += 1;
   if (choice.oneThread.length < TIMINGS_KEPT) return false;
   if (choice.threaded.length < TIMINGS_KEPT) return true;
-  const threadedFaster = median(choice.threaded) < median(choice.oneThread);
+  const threadedFaster = median(choice.threaded) < THREAD_ADVANTAGE * median(choice.oneThread);
   return choice.calls % THREAD_PROBE_INTERVAL === 0 ? !threadedFaster : threadedFaster;
 }
 
