@@ -1,5 +1,6 @@
 // End-to-end: simulate a scan, reconstruct it, read the metrics, save the .npz and the Ptychodus
-// product, then open the saved .npz again as a scan and score a new run against its stored object.
+// product, load the product back as the metrics' reference, then open the saved .npz again as a
+// scan and score a new run against its stored object.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,12 @@ test('a saved reconstruction opens again as a scan with its object', async () =>
     const product = await save(page, 'Ptychodus product (.h5)', directory);
     // The HDF5 signature opens the product file.
     assert.deepEqual([...readFileSync(product).subarray(0, 8)], [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+    // The product's object, loaded as the reference, is the reconstruction itself.
+    await page.getByLabel(/Compare with a Ptychodus product/).setInputFiles(product);
+    await page.getByTestId('truth-comparison').getByText(/Against the object in .*product\.h5/).waitFor({ timeout: 60_000 });
+    const rmsAgainstProduct = await readRms(page);
+    assert.ok(rmsAgainstProduct < 1e-3, `RMS phase error against the saved product: ${rmsAgainstProduct} rad`);
 
     await page.getByLabel(/Open a scan/).setInputFiles(npz);
     await page.getByRole('region', { name: 'Loaded scan' }).getByRole('heading', { name: /\.npz/ }).waitFor({ timeout: 60_000 });

@@ -1,7 +1,7 @@
 /**
- * PtychoPINN throughput on the bundled scan for `npm run bench`: training patterns per second (one
- * Adam step per batch through the network, the physics layer and the Poisson loss) and inference
- * patterns per second (network prediction only), at the given network input and batch size.
+ * PtychoPINN throughput on the bundled scan for `npm run bench`, at the given network input and
+ * batch size. Training patterns per second count one Adam step per batch through the network, the
+ * physics layer and the Poisson loss. Inference patterns per second count network prediction only.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -21,7 +21,7 @@ export function splitHalves(count: number): [number[], number[]] {
 
 /**
  * Copies a half's object and coverage into a frame whose pixel (0, 0) sits at dataset coordinates
- * (originY_px, originX_px); pixels the half does not cover are 0.
+ * (originY_px, originX_px). Pixels the half does not cover stay 0.
  */
 function placeInFrame(half: HalfSnapshot, originY_px: number, originX_px: number, height: number, width: number) {
   const object = new Float32Array(height * width * 2);

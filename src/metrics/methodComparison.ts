@@ -1,6 +1,6 @@
 /**
  * Puts an rPIE object and a PtychoPINN object on one pixel grid and compares them. PtychoPINN may
- * read cropped patterns, so its pixels can be N/n times larger than rPIE's; the rPIE object is then
+ * read cropped patterns, so its pixels can be N/n times larger than rPIE's. The rPIE object is then
  * averaged over each PtychoPINN pixel (complex box average) before the two are aligned.
  */
 import type { PinnSnapshot, ReconstructionSnapshot } from '../worker/protocol';
@@ -23,9 +23,9 @@ export interface GridObject {
 
 /**
  * Averages the rPIE object over each PtychoPINN pixel. PtychoPINN pixel (r, c) covers dataset
- * coordinates originY + r·ratio … originY + (r + 1)·ratio (likewise for columns); rPIE pixel (R, C)
- * sits at dataset coordinate R + originY of the rPIE grid. Origins are rounded to whole rPIE pixels,
- * so the grids may differ by up to half an rPIE pixel; registration absorbs that.
+ * coordinates originY + r·ratio … originY + (r + 1)·ratio, and likewise for columns. rPIE pixel
+ * (R, C) sits at dataset coordinate R + originY of the rPIE grid. Origins are rounded to whole rPIE
+ * pixels, so the grids may differ by up to half an rPIE pixel, which registration absorbs.
  */
 export function resampleToPinnGrid(pie: PieGeometry, pinn: PinnSnapshot): GridObject {
   const ratio = Math.round(pinn.pixelSizeRatio);

@@ -7,14 +7,18 @@ import type { ReconstructionSnapshot } from '../worker/protocol';
 import { compareReconstructions, type ReconstructionComparison } from './index';
 
 /**
- * A reference object on the dataset's coordinates: pixel (r, c) sits at dataset position (r, c),
- * as with a simulated truth or PtychoPINN's `objectGuess`.
+ * A reference object on the dataset's coordinates: pixel (r, c) sits at dataset position
+ * (r + originY_px, c + originX_px). The origin is 0 for a simulated truth or PtychoPINN's
+ * `objectGuess`, whose frame the scan positions already use.
  */
 export interface ReferenceObject {
   /** [height, width, 2] interleaved complex. */
   object: Float32Array;
   height: number;
   width: number;
+  /** Dataset coordinates of pixel (0, 0); 0 when absent. */
+  originY_px?: number;
+  originX_px?: number;
 }
 
 /** Pixels whose probe coverage reaches this fraction of the maximum are compared. */
@@ -26,17 +30,17 @@ type SnapshotGeometry = Pick<
 >;
 
 /**
- * Copies the part of the truth that lies under the solver's object array: solver pixel (r, c) sits
- * at dataset coordinates (r + originY_px, c + originX_px), as does truth pixel (r + originY_px, ...).
- * Pixels outside the truth become 1 (free space).
+ * Copies the part of the truth that lies under the solver's object array. Solver pixel (r, c) sits
+ * at dataset coordinates (r + snapshot.originY_px, c + snapshot.originX_px), which is truth pixel
+ * (r + snapshot.originY_px − truth.originY_px, …). Pixels outside the truth become 1 (free space).
  */
 export function cropTruthToSnapshot(truth: ReferenceObject, snapshot: SnapshotGeometry): Float32Array {
   const { objectHeight: height, objectWidth: width } = snapshot;
   const cropped = new Float32Array(height * width * 2);
   for (let row = 0; row < height; row += 1) {
-    const truthRow = row + Math.round(snapshot.originY_px);
+    const truthRow = row + Math.round(snapshot.originY_px - (truth.originY_px ?? 0));
     for (let col = 0; col < width; col += 1) {
-      const truthCol = col + Math.round(snapshot.originX_px);
+      const truthCol = col + Math.round(snapshot.originX_px - (truth.originX_px ?? 0));
       const target = 2 * (row * width + col);
       if (truthRow < 0 || truthRow >= truth.height || truthCol < 0 || truthCol >= truth.width) {
         cropped[target] = 1;

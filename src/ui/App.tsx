@@ -22,6 +22,7 @@ import { PinnResultsPanel } from './components/PinnResultsPanel';
 import { PinnSummaryLine } from './components/PinnSummaryLine';
 import { PolicyBanner } from './components/PolicyBanner';
 import { formatIterations, ProgressPanel } from './components/ProgressPanel';
+import { ReferencePicker } from './components/ReferencePicker';
 import { ResultsPanel } from './components/ResultsPanel';
 import { ScanFilePicker } from './components/ScanFilePicker';
 import { SimulatorPanel } from './components/SimulatorPanel';
@@ -267,6 +268,14 @@ export function App() {
           pieSummary={session.summary}
           pinn={session.pinnSnapshot}
           pinnSummary={session.pinnSummary}
+        />
+      )}
+
+      {dataset && session.snapshot && !running && (
+        <ReferencePicker
+          dataset={dataset}
+          disabled={running}
+          onReference={(object, label) => setTruth({ object, label })}
         />
       )}
 

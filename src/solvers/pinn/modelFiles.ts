@@ -72,8 +72,8 @@ export const PINN_ARCHIVE_ENTRIES = {
 } as const;
 
 /**
- * Packs a saved model into one .zip (model.json, the weights and the sidecar), so the browser saves
- * one file; browsers block several downloads started by one click.
+ * Packs a saved model into one .zip of model.json, the weights and the sidecar. One file is saved
+ * because browsers block several downloads started by one click.
  */
 export function packModelArchive(saved: SavedPinnModel): Uint8Array {
   const encoder = new TextEncoder();
