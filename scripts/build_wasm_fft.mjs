@@ -280,9 +280,9 @@ const TARGETS = ['target', 'targetB'];
 const SOURCES = ['source', 'sourceB'];
 
 /**
- * The gather loops with the first stage (radix 8 when log2(n) is odd, radix 4 otherwise), then the
- * radix-4 stages up to but not including the last one (m = n/4), for `groups` lane groups of 4
- * transforms. `loadElement(re, im, index, group)` loads element j + index of the 4 transforms of
+ * Returns the gather loops with the first stage (radix 8 when log2(n) is odd, radix 4 otherwise),
+ * then the radix-4 stages up to but not including the last one (m = n/4), for `groups` lane groups
+ * of 4 transforms. `loadElement(re, im, index, group)` loads element j + index of the 4 transforms of
  * `group` in bit-reversed order, where j is the iteration's first element. `advanceSource(count)`
  * returns the statements that move the caller's own pointers on by `count` elements.
  */
@@ -337,7 +337,8 @@ ${indent(radix4, 5)}
 }
 
 /**
- * The last radix-4 stage (m = n/4) of `groups` lane groups, fused with the store of its outputs.
+ * Returns the last radix-4 stage (m = n/4) of `groups` lane groups, fused with the store of its
+ * outputs.
  * `storeElement(offsetName, re, im, group)` stores element e of the 4 transforms of `group`, where
  * the local `offsetName` contains 8·e. Needs n greater than the length of the first stage.
  */
@@ -444,8 +445,9 @@ ${indent([...loadScratch('a0r', 'a0i', get('source')), ...storeToRows(get('offse
 /**
  * Returns $columnsW, which transforms the n columns of the field at $field, whose rows $rows stored
  * in bit-reversed order, W = 4·groups columns at a time. It stores the results times $scale (real
- * parts) and $imagScale (imaginary parts) into the field at $out in natural order. With 8 columns each block uses whole 64-byte cache lines of every row. Needs n ≥ W and
- * 32·n·groups bytes of scratch.
+ * parts) and $imagScale (imaginary parts) into the field at $out in natural order. With 8
+ * columns, each block uses whole 64-byte cache lines of every row. Needs n ≥ W and 32·n·groups
+ * bytes of scratch.
  */
 function columnsFunction(groups) {
   const width = 4 * groups;
@@ -573,7 +575,10 @@ export const FFT2_SHARED_WASM_BASE64 =
       [binaryPath, binaries],
     ].filter(([path, text]) => readFileSync(path, 'utf8') !== text);
     if (stale.length > 0) {
-      console.error(`Stale: ${stale.map(([path]) => path).join(', ')}. Run node scripts/build_wasm_fft.mjs.`);
+      console.error(
+        `Generated FFT2 files are out of date: ${stale.map(([path]) => path).join(', ')}. ` +
+          'Run node scripts/build_wasm_fft.mjs and commit the result.',
+      );
       process.exit(1);
     }
     return;
