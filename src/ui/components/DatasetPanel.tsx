@@ -1,5 +1,7 @@
+import { useEffect, useMemo, useState } from 'react';
+
 import type { ScanDataset } from '../../data/dataset';
-import { summarizeScan } from '../../data/summary';
+import { summarizeCountsInChunks, summarizePositions, type CountSummary } from '../../data/summary';
 import { ScanMap } from './ScanMap';
 
 interface Props {
@@ -8,7 +10,19 @@ interface Props {
 
 /** Pattern count and size, scan extent and counts, beside the scan-position map. */
 export function DatasetPanel({ dataset }: Props) {
-  const summary = summarizeScan(dataset);
+  const summary = useMemo(() => summarizePositions(dataset), [dataset]);
+  // The counts read every pixel, which for a large scan takes long enough to be done in chunks.
+  const [counts, setCounts] = useState<{ dataset: ScanDataset; summary: CountSummary } | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    void summarizeCountsInChunks(dataset).then((result) => {
+      if (!cancelled) setCounts({ dataset, summary: result });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [dataset]);
+  const countSummary = counts?.dataset === dataset ? counts.summary : null;
   const extentX = summary.maxX_px - summary.minX_px;
   const extentY = summary.maxY_px - summary.minY_px;
   return (
@@ -27,9 +41,9 @@ export function DatasetPanel({ dataset }: Props) {
             {extentX.toFixed(1)} × {extentY.toFixed(1)} px
           </dd>
           <dt>Mean counts per pattern</dt>
-          <dd>{Math.round(summary.meanCountsPerPattern).toLocaleString('en-US')}</dd>
+          <dd>{countSummary ? Math.round(countSummary.meanCountsPerPattern).toLocaleString('en-US') : 'computing…'}</dd>
           <dt>Largest count</dt>
-          <dd>{summary.maxCount.toLocaleString('en-US')}</dd>
+          <dd>{countSummary ? countSummary.maxCount.toLocaleString('en-US') : 'computing…'}</dd>
         </dl>
         <ScanMap dataset={dataset} />
       </div>
