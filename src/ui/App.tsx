@@ -5,9 +5,7 @@ import type { CxiGeometry } from '../data/readers/readResult';
 import { validateScanDataset } from '../data/validate';
 import type { ScanDataset } from '../data/dataset';
 import { parseRequestedBackend, type RequestedBackend } from '../device/policy';
-import { validatePieOptions } from '../solvers/pie/options';
 import type { ReferenceObject } from '../metrics/truthComparison';
-import { validatePinnRunOptions } from '../solvers/pinn/runOptions';
 import { BackendSelect } from './components/BackendSelect';
 import { DatasetPanel } from './components/DatasetPanel';
 import { ComparisonPanel } from './components/ComparisonPanel';
@@ -15,18 +13,13 @@ import { ErrorPlot } from './components/ErrorPlot';
 import { ExportPanel } from './components/ExportPanel';
 import { HalvesPanel } from './components/HalvesPanel';
 import { LossPlot } from './components/LossPlot';
-import { PinnModelFiles } from './components/PinnModelFiles';
-import { PinnPanel } from './components/PinnPanel';
-import { PinnProgressPanel } from './components/PinnProgressPanel';
 import { PinnResultsPanel } from './components/PinnResultsPanel';
-import { PinnSummaryLine } from './components/PinnSummaryLine';
 import { PolicyBanner } from './components/PolicyBanner';
-import { formatIterations, ProgressPanel } from './components/ProgressPanel';
 import { ReferencePicker } from './components/ReferencePicker';
 import { ResultsPanel } from './components/ResultsPanel';
 import { ScanFilePicker } from './components/ScanFilePicker';
 import { SimulatorPanel } from './components/SimulatorPanel';
-import { SolverPanel } from './components/SolverPanel';
+import { SolverControls, type ReconstructionMethod } from './components/SolverControls';
 import { TruthComparisonPanel } from './components/TruthComparisonPanel';
 import { useDataUrl } from './useDataUrl';
 import { useReconstruction } from './useReconstruction';
@@ -63,11 +56,7 @@ export function App() {
   const session = useReconstruction(requested, dataset);
   const dataUrl = useDataUrl();
   const running = session.runState === 'running' || session.runState === 'stopping';
-  const [method, setMethod] = useState<'pie' | 'pinn'>('pie');
-  const activeSettingsValid =
-    method === 'pie'
-      ? validatePieOptions(session.options).length === 0
-      : validatePinnRunOptions(session.pinnOptions, dataset?.patternSize ?? 64).length === 0;
+  const [method, setMethod] = useState<ReconstructionMethod>('pie');
   // A file can finish parsing after a run started; the handler then reads the current state here.
   const runningRef = useRef(running);
   runningRef.current = running;
@@ -169,81 +158,14 @@ export function App() {
         </p>
       ))}
 
-      <section className="controls" aria-label="Solver">
-        <label className="field">
-          Reconstruction method
-          <select
-            value={method}
-            disabled={running}
-            onChange={(event) => setMethod(event.target.value as 'pie' | 'pinn')}
-          >
-            <option value="pie">rPIE / ePIE (iterative)</option>
-            <option value="pinn">PtychoPINN (neural network, trained on this scan)</option>
-          </select>
-        </label>
-        {method === 'pie' ? (
-          <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />
-        ) : (
-          <PinnPanel
-            options={session.pinnOptions}
-            datasetPatternSize={dataset?.patternSize ?? 64}
-            patternCount={dataset?.patternCount ?? 0}
-            disabled={running}
-            onChange={session.setPinnOptions}
-          />
-        )}
-        <div className="buttons">
-          <button
-            type="button"
-            onClick={method === 'pie' ? session.start : session.startPinn}
-            disabled={running || loadingFile || !activeSettingsValid || !session.workerReady || session.deviceError !== null}
-          >
-            {method === 'pie' ? 'Reconstruct' : 'Train PtychoPINN'}
-          </button>
-          {method === 'pie' && (
-            <button
-              type="button"
-              onClick={session.startHalves}
-              disabled={running || loadingFile || !activeSettingsValid || !session.workerReady || session.deviceError !== null}
-              title="Reconstruct the even and the odd positions separately and compare them by FRC"
-            >
-              Half-scan FRC
-            </button>
-          )}
-          <button type="button" onClick={session.stop} disabled={session.runState !== 'running'}>
-            Stop
-          </button>
-        </div>
-        {method === 'pinn' && (
-          <PinnModelFiles
-            modelLabel={session.pinnModelLabel}
-            disabled={running || !session.workerReady}
-            onSave={session.savePinnModel}
-            onLoad={session.loadPinnModel}
-            onInfer={session.inferPinn}
-          />
-        )}
-        {method === 'pie' ? (
-          <ProgressPanel progress={session.progress} running={running && session.activeMethod === 'pie'} />
-        ) : (
-          <PinnProgressPanel progress={session.pinnProgress} running={running && session.activeMethod === 'pinn'} />
-        )}
-        {session.runState === 'stopping' && (
-          <p role="status">Stopping at the end of the current batch…</p>
-        )}
-        {session.runError && (
-          <p className="banner banner-error" role="alert">
-            {session.runError}
-          </p>
-        )}
-        {session.summary && (
-          <p data-testid="run-summary" data-state={session.runState}>
-            {session.summary.stopped ? 'Stopped' : 'Finished'} after {formatIterations(session.summary.iterationsDone)} in{' '}
-            {(session.summary.elapsed_ms / 1000).toFixed(1)} s on {session.summary.backend}.
-          </p>
-        )}
-        {session.pinnSummary && <PinnSummaryLine summary={session.pinnSummary} />}
-      </section>
+      <SolverControls
+        session={session}
+        dataset={dataset}
+        method={method}
+        onMethodChange={setMethod}
+        running={running}
+        loadingFile={loadingFile}
+      />
 
       <section className="views">
         {session.snapshot && <ResultsPanel snapshot={session.snapshot} />}
