@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { complexMultiply, extractPatches, fft2 } from '../engine/ops';
-import { seededRandom } from '../util/random';
+import { gaussianSample, poissonSample, seededRandom } from '../util/random';
 import type { ScanDataset } from './dataset';
 
 export interface SimulationOptions {
@@ -46,25 +46,6 @@ export interface SimulatedScan {
   objectWidth: number;
   /** True probe [N, N, 2] on the photon scale of the data. */
   probe: Float32Array;
-}
-
-function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
-/** Poisson sample: Knuth's method for small means, a rounded normal approximation above 50. */
-function poisson(mean: number, random: () => number): number {
-  if (mean <= 0) return 0;
-  if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(random)));
-  const limit = Math.exp(-mean);
-  let product = random();
-  let count = 0;
-  while (product > limit) {
-    count += 1;
-    product *= random();
-  }
-  return count;
 }
 
 /** Builds a Siemens star of 16 spokes with phase `contrast_rad` and amplitude 0.8 on the spokes, 1 between. */
@@ -113,8 +94,8 @@ export async function simulateScan(options: SimulationOptions = defaultSimulatio
   const margin = Math.ceil(3 * jitter_px) + 4;
   for (let i = 0; i < gridSize; i += 1) {
     for (let j = 0; j < gridSize; j += 1) {
-      positionY_px[i * gridSize + j] = margin + i * step_px + jitter_px * gaussian(random);
-      positionX_px[i * gridSize + j] = margin + j * step_px + jitter_px * gaussian(random);
+      positionY_px[i * gridSize + j] = margin + i * step_px + jitter_px * gaussianSample(random);
+      positionX_px[i * gridSize + j] = margin + j * step_px + jitter_px * gaussianSample(random);
     }
   }
   // The solver shifts positions so the smallest sits at its padding; simulate on the same grid.
@@ -164,7 +145,7 @@ export async function simulateScan(options: SimulationOptions = defaultSimulatio
   const intensities = (await intensityTensor.data()) as Float32Array;
   intensityTensor.dispose();
   if (options.photonsPerPattern > 0) {
-    for (let i = 0; i < intensities.length; i += 1) intensities[i] = poisson(intensities[i], random);
+    for (let i = 0; i < intensities.length; i += 1) intensities[i] = poissonSample(intensities[i], random);
   }
 
   return {

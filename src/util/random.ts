@@ -24,3 +24,26 @@ export function shuffle<T>(values: readonly T[], random: () => number): T[] {
   }
   return result;
 }
+
+/** Returns a standard normal sample by the Box–Muller transform, drawing two uniforms from `random`. */
+export function gaussianSample(random: () => number): number {
+  const u = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * Returns a Poisson sample of mean `mean`: Knuth's product method up to a mean of 50, and above it
+ * the normal approximation, rounded and clipped at 0.
+ */
+export function poissonSample(mean: number, random: () => number): number {
+  if (mean <= 0) return 0;
+  if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussianSample(random)));
+  const limit = Math.exp(-mean);
+  let product = random();
+  let count = 0;
+  while (product > limit) {
+    count += 1;
+    product *= random();
+  }
+  return count;
+}

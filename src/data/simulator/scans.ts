@@ -3,7 +3,7 @@
  * on the object, in object pixels, rounded to whole pixels so that the simulated data and the
  * solver's object grid agree exactly. Every window lies inside the object with `margin_px` to spare.
  */
-import { seededRandom } from '../../util/random';
+import { gaussianSample, seededRandom } from '../../util/random';
 
 export type ScanKind = 'raster' | 'jittered-raster' | 'fermat-spiral';
 
@@ -29,11 +29,6 @@ export interface ScanSettings {
 export interface ScanPositions {
   positionX_px: Float32Array;
   positionY_px: Float32Array;
-}
-
-function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
 /**
@@ -84,8 +79,8 @@ export function makeScan(
     const jitter = settings.kind === 'jittered-raster' ? JITTER_FRACTION * settings.step_px : 0;
     for (let i = 0; i < count; i += 1) {
       for (let j = 0; j < count; j += 1) {
-        ys.push(clamp(start + i * settings.step_px + jitter * gaussian(random)));
-        xs.push(clamp(start + j * settings.step_px + jitter * gaussian(random)));
+        ys.push(clamp(start + i * settings.step_px + jitter * gaussianSample(random)));
+        xs.push(clamp(start + j * settings.step_px + jitter * gaussianSample(random)));
       }
     }
   }

@@ -5,7 +5,7 @@
  * reconstruction of it can be scored against the truth.
  */
 import { fft2 } from '../../engine/cpu/fft';
-import { seededRandom } from '../../util/random';
+import { poissonSample, seededRandom } from '../../util/random';
 import type { ScanDataset } from '../dataset';
 import { makeProbe, probeFootprint_px, type ProbeKind } from './probes';
 import { makeScan, type ScanKind } from './scans';
@@ -160,24 +160,6 @@ export function previewSimulation(settings: SimulatorSettings): SimulationPrevie
   return { object, objectSize_px: settings.objectSize_px, probe, footprint_px, step_px, positionX_px, positionY_px };
 }
 
-/** Poisson sample: Knuth's method for small means, a rounded normal approximation above 50. */
-function poisson(mean: number, random: () => number): number {
-  if (mean <= 0) return 0;
-  if (mean > 50) {
-    const u = Math.max(random(), 1e-12);
-    const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-    return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal));
-  }
-  const limit = Math.exp(-mean);
-  let product = random();
-  let count = 0;
-  while (product > limit) {
-    count += 1;
-    product *= random();
-  }
-  return count;
-}
-
 /** Errors of the starting probe against the true one, as from imperfectly known optics. */
 export const PROBE_GUESS_DIAMETER_ERROR = 0.1;
 export const PROBE_GUESS_DEFOCUS_ERROR = 0.2;
@@ -227,7 +209,7 @@ export function simulateDataset(settings: SimulatorSettings, preview = previewSi
     const offset = j * n * n;
     for (let k = 0; k < n * n; k += 1) {
       const intensity = farField[2 * k] ** 2 + farField[2 * k + 1] ** 2;
-      intensities[offset + k] = settings.photonsPerPattern > 0 ? poisson(intensity, random) : intensity;
+      intensities[offset + k] = settings.photonsPerPattern > 0 ? poissonSample(intensity, random) : intensity;
     }
   }
 

@@ -4,8 +4,7 @@ import { compareMethods } from '../../metrics/methodComparison';
 import { toFieldImages, valueRange } from '../../view/fieldImages';
 import type { PinnRunSummary, PinnSnapshot, ReconstructionSnapshot, RunSummary } from '../../worker/protocol';
 import { FieldView } from './FieldView';
-import { FrcPlot } from './FrcPlot';
-import { MetricsPanel } from './MetricsPanel';
+import { MetricsWithFrc } from './MetricsWithFrc';
 import { formatSeconds } from './ProgressPanel';
 
 interface Props {
@@ -78,15 +77,7 @@ export function ComparisonPanel({ pie, pieSummary, pinn, pinnSummary }: Props) {
             <FieldView title="rPIE amplitude" testId="compare-pie-amplitude" image={result.pieImages.amplitude} colormap="gray" unit="" mask={result.mask} range={result.amplitudeRange} displayWidth_px={280} />
             <FieldView title="PtychoPINN amplitude" testId="compare-pinn-amplitude" image={result.pinnImages.amplitude} colormap="gray" unit="" mask={result.mask} range={result.amplitudeRange} displayWidth_px={280} />
           </div>
-          <div className="views">
-            <MetricsPanel comparison={result.comparison.metrics} referenceLabel="rPIE" estimateLabel="PtychoPINN" />
-            <FrcPlot
-              frequencies_cyclesPerPx={result.comparison.metrics.frc.frequencies_cyclesPerPx}
-              correlation={result.comparison.metrics.frc.correlation}
-              threshold={result.comparison.metrics.frc.threshold}
-              crossing={result.comparison.metrics.frc.crossing}
-            />
-          </div>
+          <MetricsWithFrc comparison={result.comparison.metrics} referenceLabel="rPIE" estimateLabel="PtychoPINN" />
         </>
       )}
     </section>

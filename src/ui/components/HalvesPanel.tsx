@@ -2,8 +2,7 @@ import { useMemo } from 'react';
 
 import { compareHalves } from '../../metrics/halfComparison';
 import type { HalvesResult } from '../../worker/protocol';
-import { FrcPlot } from './FrcPlot';
-import { MetricsPanel } from './MetricsPanel';
+import { MetricsWithFrc } from './MetricsWithFrc';
 import { formatSeconds } from './ProgressPanel';
 
 /** FRC and metrics between independent reconstructions of the even and the odd scan positions. */
@@ -31,15 +30,7 @@ export function HalvesPanel({ halves }: { halves: HalvesResult }) {
         </p>
       )}
       {result.ok && (
-        <div className="views">
-          <MetricsPanel comparison={result.comparison} referenceLabel="the even positions" estimateLabel="The odd positions" />
-          <FrcPlot
-            frequencies_cyclesPerPx={result.comparison.frc.frequencies_cyclesPerPx}
-            correlation={result.comparison.frc.correlation}
-            threshold={result.comparison.frc.threshold}
-            crossing={result.comparison.frc.crossing}
-          />
-        </div>
+        <MetricsWithFrc comparison={result.comparison} referenceLabel="the even positions" estimateLabel="The odd positions" />
       )}
     </section>
   );

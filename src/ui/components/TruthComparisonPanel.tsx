@@ -2,8 +2,8 @@ import { useMemo } from 'react';
 
 import { compareWithTruth, type ReferenceObject } from '../../metrics/truthComparison';
 import type { ReconstructionSnapshot } from '../../worker/protocol';
-import { FrcPlot } from './FrcPlot';
 import { MetricsPanel } from './MetricsPanel';
+import { MetricsWithFrc } from './MetricsWithFrc';
 
 interface Props {
   truth: ReferenceObject;
@@ -32,17 +32,11 @@ export function TruthComparisonPanel({ truth, referenceLabel, snapshot, estimate
           The metrics could not be computed: {result.error}
         </p>
       )}
-      <div className="views">
-        <MetricsPanel comparison={result.comparison} referenceLabel={referenceLabel} estimateLabel={estimateLabel} />
-        {result.comparison && (
-          <FrcPlot
-            frequencies_cyclesPerPx={result.comparison.frc.frequencies_cyclesPerPx}
-            correlation={result.comparison.frc.correlation}
-            threshold={result.comparison.frc.threshold}
-            crossing={result.comparison.frc.crossing}
-          />
-        )}
-      </div>
+      {result.comparison ? (
+        <MetricsWithFrc comparison={result.comparison} referenceLabel={referenceLabel} estimateLabel={estimateLabel} />
+      ) : (
+        <MetricsPanel comparison={null} referenceLabel={referenceLabel} estimateLabel={estimateLabel} />
+      )}
     </section>
   );
 }
