@@ -1,6 +1,7 @@
 import { useState } from 'react';
 
 import { packModelArchive, unpackModelArchive, type SavedPinnModel } from '../../solvers/pinn/modelFiles';
+import { saveBytes } from '../exportFiles';
 
 interface Props {
   modelLabel: string | null;
@@ -13,15 +14,6 @@ interface Props {
 /** File name of a saved model: a .zip of model.json, the weights and the sidecar. */
 export const MODEL_ARCHIVE_NAME = 'ptychopinn-model.zip';
 
-function download(name: string, data: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /** Save the trained network, load a saved one, and reconstruct the loaded scan with it. */
 export function PinnModelFiles({ modelLabel, disabled, onSave, onLoad, onInfer }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
@@ -29,7 +21,7 @@ export function PinnModelFiles({ modelLabel, disabled, onSave, onLoad, onInfer }
   const save = async () => {
     setProblem(null);
     try {
-      download(MODEL_ARCHIVE_NAME, packModelArchive(await onSave()));
+      saveBytes(packModelArchive(await onSave()), MODEL_ARCHIVE_NAME, 'application/zip');
     } catch (error) {
       setProblem((error as Error).message);
     }
