@@ -10,7 +10,7 @@ import { preparePinnData } from '../solvers/pinn/dataPrep';
 import { pinnParameterCount } from '../solvers/pinn/model';
 import { predictPatches } from '../solvers/pinn/stitch';
 import { trainPinn } from '../solvers/pinn/train';
-import { firstPatterns } from '../worker/pinnRunner';
+import { firstPatterns } from '../data/subset';
 
 export interface BenchPinnRequest {
   patternSize: number;

@@ -2,15 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { defaultSimulatorSettings, simulateDataset } from '../data/simulator/simulateDataset';
-import type { BackendResolution, RequestedBackend } from '../device/policy';
+import { cpuTestResolution } from '../device/testResolution';
 import { registerPhysicsKernels } from '../engine/register';
 import { defaultsFor } from '../solvers/pie/options';
-import { createReconstructionService, subsetDataset } from '../worker/service';
+import { subsetDataset } from '../data/subset';
+import { createReconstructionService } from '../worker/service';
 import { compareHalves, splitHalves } from './halfComparison';
-
-function cpuResolution(requested: RequestedBackend): BackendResolution {
-  return { requested, backend: 'cpu', attempts: [{ backend: 'cpu', ok: true, reason: 'test' }], fallbackReason: null, notices: [] };
-}
 
 describe('half-scan comparison', () => {
   beforeAll(async () => {
@@ -43,7 +40,7 @@ describe('half-scan comparison', () => {
       defocus_waves: 1,
       overlap: 0.8,
     });
-    const service = createReconstructionService({ resolveDevice: async (r) => cpuResolution(r), onProgress: () => {} });
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuTestResolution(r), onProgress: () => {} });
     await service.initialize('cpu');
     await service.setDataset(dataset);
     const halves = await service.reconstructHalves({ ...defaultsFor('rpie'), iterations: 40, batchSize: 16 });

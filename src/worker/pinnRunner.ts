@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { ScanDataset } from '../data/dataset';
+import { firstPatterns } from '../data/subset';
 import { preparePinnData, type PinnTrainingData } from '../solvers/pinn/dataPrep';
 import { pinnParameterCount } from '../solvers/pinn/model';
 import {
@@ -26,20 +27,6 @@ export interface PinnRunHooks {
   onProgress(progress: PinnProgress): void;
   shouldStop(): boolean;
   now(): number;
-}
-
-/** Keeps the first `count` patterns of a dataset (all when count is 0 or not smaller). */
-export function firstPatterns(dataset: ScanDataset, count: number): ScanDataset {
-  if (count === 0 || count >= dataset.patternCount) return dataset;
-  const pixels = dataset.patternSize * dataset.patternSize;
-  return {
-    ...dataset,
-    name: `${dataset.name}, first ${count} patterns`,
-    patternCount: count,
-    intensities: dataset.intensities.slice(0, count * pixels),
-    positionX_px: dataset.positionX_px.slice(0, count),
-    positionY_px: dataset.positionY_px.slice(0, count),
-  };
 }
 
 function toSnapshot(stitched: StitchedObject, data: PinnTrainingData): PinnSnapshot {
@@ -171,7 +158,7 @@ export class PinnRunner {
     if (inputSide !== sidecar.patternSize) {
       model.dispose();
       throw new Error(
-        `The model reads ${String(inputSide)} × ${String(inputSide)} patterns but its sidecar says ${sidecar.patternSize}; ` +
+        `The model reads ${String(inputSide)} × ${String(inputSide)} patterns but its sidecar gives ${sidecar.patternSize}; ` +
           'choose the model.json, weights and sidecar saved together.',
       );
     }

@@ -3,22 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { ScanDataset } from '../data/dataset';
 import { defaultSimulationOptions, simulateScan } from '../data/simulate';
-import type { BackendResolution, RequestedBackend } from '../device/policy';
+import { cpuTestResolution } from '../device/testResolution';
 import { registerPhysicsKernels } from '../engine/register';
 import { defaultPinnRunOptions } from '../solvers/pinn/runOptions';
-import { firstPatterns } from './pinnRunner';
+import { firstPatterns } from '../data/subset';
 import type { PinnProgress } from './protocol';
 import { createReconstructionService } from './service';
-
-function cpuResolution(requested: RequestedBackend): BackendResolution {
-  return {
-    requested,
-    backend: 'cpu',
-    attempts: [{ backend: 'cpu', ok: true, reason: 'test environment' }],
-    fallbackReason: null,
-    notices: [],
-  };
-}
 
 describe('PtychoPINN through the reconstruction service', () => {
   let dataset: ScanDataset;
@@ -32,7 +22,7 @@ describe('PtychoPINN through the reconstruction service', () => {
   it('trains, reports every epoch and stitches an object', async () => {
     const updates: PinnProgress[] = [];
     const service = createReconstructionService({
-      resolveDevice: async (requested) => cpuResolution(requested),
+      resolveDevice: async (requested) => cpuTestResolution(requested),
       onProgress: () => {},
       onPinnProgress: (progress) => updates.push(progress),
     });
@@ -61,7 +51,7 @@ describe('PtychoPINN through the reconstruction service', () => {
   }, 120_000);
 
   it('rejects invalid settings with the setting named', async () => {
-    const service = createReconstructionService({ resolveDevice: async (r) => cpuResolution(r), onProgress: () => {} });
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuTestResolution(r), onProgress: () => {} });
     await service.initialize('cpu');
     await service.setDataset(dataset);
     await expect(service.trainPinn({ ...defaultPinnRunOptions, patternSize: 48 })).rejects.toThrow(

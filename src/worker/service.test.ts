@@ -3,21 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { ScanDataset } from '../data/dataset';
 import { defaultSimulationOptions, simulateScan } from '../data/simulate';
-import { requestedBackendFrom, type BackendResolution, type RequestedBackend } from '../device/policy';
+import { requestedBackendFrom, type RequestedBackend } from '../device/policy';
+import { cpuTestResolution } from '../device/testResolution';
 import { registerPhysicsKernels } from '../engine/register';
 import { defaultsFor } from '../solvers/pie/options';
 import type { ReconstructionProgress } from './protocol';
 import { createReconstructionService } from './service';
-
-function cpuResolution(requested: RequestedBackend): BackendResolution {
-  return {
-    requested,
-    backend: 'cpu',
-    attempts: [{ backend: 'cpu', ok: true, reason: 'test environment' }],
-    fallbackReason: null,
-    notices: [],
-  };
-}
 
 describe('reconstruction service', () => {
   let dataset: ScanDataset;
@@ -33,7 +24,7 @@ describe('reconstruction service', () => {
     const service = createReconstructionService({
       resolveDevice: async (requested) => {
         requests.push(requested);
-        return cpuResolution(requested);
+        return cpuTestResolution(requested);
       },
       onProgress: () => {},
     });
@@ -42,7 +33,7 @@ describe('reconstruction service', () => {
   });
 
   it('rejects reconstruct before initialize and before a dataset', async () => {
-    const service = createReconstructionService({ resolveDevice: async (r) => cpuResolution(r), onProgress: () => {} });
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuTestResolution(r), onProgress: () => {} });
     await expect(service.reconstruct(defaultsFor('rpie'))).rejects.toThrow(/initialize/);
     await service.initialize('cpu');
     await expect(service.reconstruct(defaultsFor('rpie'))).rejects.toThrow(/No dataset/);
@@ -51,7 +42,7 @@ describe('reconstruction service', () => {
   it('reports progress every iteration and a snapshot at the end', async () => {
     const updates: ReconstructionProgress[] = [];
     const service = createReconstructionService({
-      resolveDevice: async (r) => cpuResolution(r),
+      resolveDevice: async (r) => cpuTestResolution(r),
       onProgress: (progress) => updates.push(progress),
     });
     await service.initialize('cpu');
@@ -70,7 +61,7 @@ describe('reconstruction service', () => {
   it('stops between iterations and keeps the last estimate', async () => {
     const updates: ReconstructionProgress[] = [];
     const service = createReconstructionService({
-      resolveDevice: async (r) => cpuResolution(r),
+      resolveDevice: async (r) => cpuTestResolution(r),
       onProgress: (progress) => {
         updates.push(progress);
         if (progress.iterationsDone === 2) void service.stop();
@@ -93,7 +84,7 @@ describe('reconstruction service', () => {
   });
 
   it('keeps the last result when new settings are invalid', async () => {
-    const service = createReconstructionService({ resolveDevice: async (r) => cpuResolution(r), onProgress: () => {} });
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuTestResolution(r), onProgress: () => {} });
     await service.initialize('cpu');
     await service.setDataset(dataset);
     await service.reconstruct({ ...defaultsFor('rpie'), iterations: 2, batchSize: 8 });
@@ -106,7 +97,7 @@ describe('reconstruction service', () => {
 
   it('reports a run that finished its last iteration as not stopped', async () => {
     const service = createReconstructionService({
-      resolveDevice: async (r) => cpuResolution(r),
+      resolveDevice: async (r) => cpuTestResolution(r),
       onProgress: (progress) => {
         if (progress.iterationsDone === 3) void service.stop();
       },

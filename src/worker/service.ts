@@ -11,6 +11,7 @@ import { PieSolver } from '../solvers/pie/pie';
 import type { PieOptions } from '../solvers/pie/options';
 import type { PinnRunOptions } from '../solvers/pinn/runOptions';
 import { PinnRunner } from './pinnRunner';
+import { subsetDataset } from '../data/subset';
 import { splitHalves } from '../metrics/halfComparison';
 import type {
   HalvesResult,
@@ -37,20 +38,6 @@ export interface ServiceDependencies {
   onProgress(progress: ReconstructionProgress): void;
   onPinnProgress?(progress: PinnProgress): void;
   now?(): number;
-}
-
-/** The patterns of `dataset` at `indices`, in that order, with their positions. */
-export function subsetDataset(dataset: ScanDataset, indices: number[]): ScanDataset {
-  const pixels = dataset.patternSize * dataset.patternSize;
-  const intensities = new Float32Array(indices.length * pixels);
-  indices.forEach((pattern, k) => intensities.set(dataset.intensities.subarray(pattern * pixels, (pattern + 1) * pixels), k * pixels));
-  return {
-    ...dataset,
-    patternCount: indices.length,
-    intensities,
-    positionX_px: Float32Array.from(indices, (pattern) => dataset.positionX_px[pattern]),
-    positionY_px: Float32Array.from(indices, (pattern) => dataset.positionY_px[pattern]),
-  };
 }
 
 export function createReconstructionService(dependencies: ServiceDependencies): ReconstructionApi {
