@@ -40,10 +40,10 @@ export interface ReconstructionSession {
   pinnProgress: PinnProgress | null;
   pinnSnapshot: PinnSnapshot | null;
   pinnSummary: PinnRunSummary | null;
-  /** Which method the current or last run used. */
+  /** Method of the current or last run. */
   activeMethod: 'pie' | 'pinn';
   startPinn(): void;
-  /** What the worker's current PtychoPINN model is, or null when there is none. */
+  /** Description of the worker's current PtychoPINN model, or null when there is none. */
   pinnModelLabel: string | null;
   inferPinn(): void;
   /** Returns the model files to save; rejects when there is no model. */
@@ -141,87 +141,80 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     };
   }, [resolution, dataset]);
 
+  /**
+   * Runs one worker request as the current run: marks it running under `method`, and on completion
+   * sets the run state that `ending` derives from the result, or the error.
+   */
+  const runInWorker = useCallback(
+    <T,>(method: 'pie' | 'pinn', request: (client: ReconstructionClient) => Promise<T>, ending: (result: T) => RunState) => {
+      const client = clientRef.current;
+      if (!client) return;
+      setRunState('running');
+      setActiveMethod(method);
+      setRunError(null);
+      request(client)
+        .then((result) => setRunState(ending(result)))
+        .catch((error: Error) => {
+          setRunError(error.message);
+          setRunState('failed');
+        });
+    },
+    [],
+  );
+
   const start = useCallback(() => {
-    const client = clientRef.current;
-    if (!client) return;
-    setRunState('running');
-    setActiveMethod('pie');
-    setRunError(null);
     setProgress(null);
     setSummary(null);
-    client
-      .reconstruct(options)
-      .then((result) => {
+    runInWorker(
+      'pie',
+      (client) => client.reconstruct(options),
+      (result) => {
         setSummary(result);
-        setRunState(result.stopped ? 'stopped' : 'finished');
-      })
-      .catch((error: Error) => {
-        setRunError(error.message);
-        setRunState('failed');
-      });
-  }, [options]);
+        return result.stopped ? 'stopped' : 'finished';
+      },
+    );
+  }, [options, runInWorker]);
 
   const startPinn = useCallback(() => {
-    const client = clientRef.current;
-    if (!client) return;
-    setRunState('running');
-    setActiveMethod('pinn');
-    setRunError(null);
     setPinnProgress(null);
     setPinnSummary(null);
-    client
-      .trainPinn(pinnOptions)
-      .then((result) => {
+    runInWorker(
+      'pinn',
+      (client) => client.trainPinn(pinnOptions),
+      (result) => {
         setPinnSummary(result);
         setPinnModelLabel(
           `trained here: ${result.epochsDone} epochs on ${result.patternCount} patterns of ${result.patternSize}², ` +
             `${(result.parameterCount / 1e6).toFixed(2)} M parameters`,
         );
-        setRunState(result.stopReason === 'cancelled' ? 'stopped' : 'finished');
-      })
-      .catch((error: Error) => {
-        setRunError(error.message);
-        setRunState('failed');
-      });
-  }, [pinnOptions]);
+        return result.stopReason === 'cancelled' ? 'stopped' : 'finished';
+      },
+    );
+  }, [pinnOptions, runInWorker]);
 
   const startHalves = useCallback(() => {
-    const client = clientRef.current;
-    if (!client) return;
-    setRunState('running');
-    setActiveMethod('pie');
-    setRunError(null);
     setHalves(null);
-    client
-      .reconstructHalves(options)
-      .then((result) => {
+    runInWorker(
+      'pie',
+      (client) => client.reconstructHalves(options),
+      (result) => {
         setHalves(result);
-        setRunState(result.completed ? 'finished' : 'stopped');
-      })
-      .catch((error: Error) => {
-        setRunError(error.message);
-        setRunState('failed');
-      });
-  }, [options]);
+        return result.completed ? 'finished' : 'stopped';
+      },
+    );
+  }, [options, runInWorker]);
 
   const inferPinn = useCallback(() => {
-    const client = clientRef.current;
-    if (!client) return;
-    setRunState('running');
-    setActiveMethod('pinn');
-    setRunError(null);
     setPinnSummary(null);
-    client
-      .inferPinn()
-      .then((result) => {
+    runInWorker(
+      'pinn',
+      (client) => client.inferPinn(),
+      (result) => {
         setPinnSummary(result);
-        setRunState('finished');
-      })
-      .catch((error: Error) => {
-        setRunError(error.message);
-        setRunState('failed');
-      });
-  }, []);
+        return 'finished';
+      },
+    );
+  }, [runInWorker]);
 
   const savePinnModel = useCallback(async () => {
     const client = clientRef.current;
