@@ -1,6 +1,6 @@
-// End-to-end: simulate a scan, reconstruct it, read the metrics, save the .npz and the Ptychodus
-// product, load the product back as the metrics' reference, then open the saved .npz again as a
-// scan and score a new run against its stored object.
+// End-to-end: simulate a scan, reconstruct it, read the metrics, and save the .npz and the
+// Ptychodus product. Then load the product back as the metrics' reference, open the saved .npz
+// again as a scan, and score a new run against the object it stores.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // End-to-end: PtychoPINN trained in the page on a subset of the bundled scan, stitched and compared
-// with rPIE, on the WebGL fallback and on WebGPU (SwiftShader); and a saved model loaded back.
+// with rPIE, on the WebGL fallback and on WebGPU (SwiftShader). A saved model is also loaded back.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -47,8 +47,8 @@ function centredAmplitudes(dataset: ScanDataset): Float32Array {
  * `probeModes` (K, N, N) in decreasing order of power, window centres on the object array
  * (`xcoords` = column) and the Fourier error history.
  *
- * NOTE: a reader that guesses counts or amplitudes from the values (as ours does) takes a scan
- * whose counts are all perfect squares for counts; the reader's notice says which it assumed.
+ * NOTE: a reader that guesses counts or amplitudes from the values, as ours does, reads a scan
+ * whose counts are all perfect squares as counts. Our reader's notice states which it assumed.
  */
 export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: ScanDataset, fourierErrors: number[]): Uint8Array {
   const n = dataset.patternSize;

@@ -113,8 +113,8 @@ export interface ReconstructionApi {
 
 /**
  * Requests that move a dataset's intensities to the worker in chunks. Each chunk is a copy whose
- * buffer is transferred, so the page never blocks on one large structured clone; the client's
- * setDataset sends these and the worker assembles the dataset before calling the service.
+ * buffer is transferred, so the page never blocks on one large structured clone. The client's
+ * setDataset sends these, and the worker assembles the dataset before calling the service.
  */
 export type DatasetTransferMethod = 'beginDataset' | 'appendIntensities' | 'commitDataset';
 

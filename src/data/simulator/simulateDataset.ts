@@ -101,9 +101,12 @@ export function validateSimulatorSettings(settings: SimulatorSettings): string[]
   const problems: string[] = [];
   const n = settings.patternSize;
   if (![32, 64, 128].includes(n)) problems.push(`Pattern size must be 32, 64 or 128 px, received ${n}.`);
-  if (!Number.isInteger(settings.objectSize_px) || settings.objectSize_px < n + 2 * SIMULATION_MARGIN_PX + 1 || settings.objectSize_px > 1024) {
+
+  const minObjectSize_px = n + 2 * SIMULATION_MARGIN_PX + 1;
+  const size = settings.objectSize_px;
+  if (!Number.isInteger(size) || size < minObjectSize_px || size > 1024) {
     problems.push(
-      `Object size must be a whole number from ${n + 2 * SIMULATION_MARGIN_PX + 1} to 1024 px for ${n} px patterns, received ${settings.objectSize_px}.`,
+      `Object size must be a whole number from ${minObjectSize_px} to 1024 px for ${n} px patterns, received ${size}.`,
     );
   }
   if (!(settings.minAmplitude > 0 && settings.minAmplitude <= 1)) {
@@ -112,6 +115,7 @@ export function validateSimulatorSettings(settings: SimulatorSettings): string[]
   if (!(Math.abs(settings.phaseRange_rad) <= 2 * Math.PI)) {
     problems.push(`Phase range must lie within ±2π rad, received ${settings.phaseRange_rad}.`);
   }
+
   if (!(settings.probeDiameter_px >= 2 && settings.probeDiameter_px <= n / 2)) {
     problems.push(`Probe diameter must lie from 2 to ${n / 2} px (half the pattern size), received ${settings.probeDiameter_px}.`);
   }
@@ -122,6 +126,7 @@ export function validateSimulatorSettings(settings: SimulatorSettings): string[]
         `received ${settings.defocus_waves}. Stronger defocus needs a larger diameter.`,
     );
   }
+
   if (!(settings.overlap >= 0 && settings.overlap <= 0.95)) {
     problems.push(`Overlap must lie from 0 to 0.95, received ${settings.overlap}.`);
   }

@@ -127,9 +127,9 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
 
 /**
  * Eigenvectors of a K×K Hermitian matrix G (re, im interleaved, row-major), sorted by decreasing
- * eigenvalue. It diagonalises the real 2K×2K form [[Re G, −Im G], [Im G, Re G]], whose spectrum is
- * G's with every eigenvalue twice, because [x; y] and [−y; x] both represent the complex vector
- * x + iy. The second of each pair is dropped by orthogonalising against the vectors already taken.
+ * eigenvalue. It diagonalises the real 2K×2K form [[Re G, −Im G], [Im G, Re G]]. That form has
+ * every eigenvalue of G twice, because [x; y] and [−y; x] both represent the complex vector x + iy.
+ * The second of each pair is dropped by orthogonalising against the vectors already taken.
  */
 function hermitianEigenvectors(gram: Float64Array, count: number): { values: number[]; vectors: Float64Array[] } {
   const n = 2 * count;

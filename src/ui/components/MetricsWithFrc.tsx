@@ -8,7 +8,7 @@ interface Props {
   estimateLabel: string;
 }
 
-/** The metrics table of one comparison beside its FRC plot. */
+/** Shows the metrics table of one comparison beside its FRC plot. */
 export function MetricsWithFrc({ comparison, referenceLabel, estimateLabel }: Props) {
   return (
     <div className="views">

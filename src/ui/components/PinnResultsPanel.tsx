@@ -8,7 +8,7 @@ interface Props {
   snapshot: PinnSnapshot;
 }
 
-/** The object stitched from PtychoPINN's predictions, phase offset removed over the stitched area. */
+/** Shows the object stitched from PtychoPINN's predictions, with the phase offset removed over the stitched area. */
 export function PinnResultsPanel({ snapshot }: Props) {
   const { images, mask } = useMemo(() => {
     let maxWeight = 0;

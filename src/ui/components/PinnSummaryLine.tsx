@@ -1,14 +1,18 @@
 import type { PinnRunSummary } from '../../worker/protocol';
 
-/** One sentence on how a PtychoPINN training or inference run ended and what it cost. */
+/** Shows in one sentence how a PtychoPINN training or inference run ended and what it cost. */
 export function PinnSummaryLine({ summary }: { summary: PinnRunSummary }) {
   const inference = `inference and stitching ${(summary.inference_ms / 1000).toFixed(2)} s on ${summary.backend}`;
   const scan = `${summary.patternCount} patterns of ${summary.patternSize}²`;
   if (summary.epochsDone === 0 && summary.training_ms === 0) {
     return <p data-testid="pinn-summary">PtychoPINN reconstructed {scan} with the model: {inference}.</p>;
   }
-  const ending =
-    summary.stopReason === 'cancelled' ? 'stopped' : summary.stopReason === 'early-stopping' ? 'stopped early (no improvement)' : 'finished';
+  const endings: Record<PinnRunSummary['stopReason'], string> = {
+    cancelled: 'stopped',
+    'early-stopping': 'stopped early (no improvement)',
+    epochs: 'finished',
+  };
+  const ending = endings[summary.stopReason];
   return (
     <p data-testid="pinn-summary">
       PtychoPINN {ending} after {summary.epochsDone} epochs on {scan}, a network of{' '}

@@ -7,7 +7,7 @@ import { MetricsWithFrc } from './MetricsWithFrc';
 
 interface Props {
   truth: ReferenceObject;
-  /** What the reference is, such as "the true object" or "the file's objectGuess". */
+  /** Name of the reference, such as "the true object" or "the file's objectGuess". */
   referenceLabel: string;
   snapshot: ReconstructionSnapshot;
   /** Name of the reconstruction, such as "rPIE". */
