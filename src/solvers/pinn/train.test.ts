@@ -1,5 +1,6 @@
 // Trains a small PtychoPINN network on a simulated scan with a known object, and checks that the
-// loss falls, the phase is recovered and the tensor count stays flat across epochs.
+// loss falls, the phase is recovered, the tensor count stays flat across epochs and a stopped run
+// resumes to the same weights as one that was never stopped.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -9,7 +10,7 @@ import { registerPhysicsKernels } from '../../engine/register';
 import { seededRandom } from '../../util/random';
 import { preparePinnData, type PinnTrainingData } from './dataPrep';
 import { reconstructObject } from './stitch';
-import { splitIndices, trainPinn, type PinnEpochReport } from './train';
+import { PinnTrainer, splitIndices, trainPinn, type PinnEpochReport } from './train';
 
 const N = 16;
 const GRID = 12;
@@ -153,6 +154,24 @@ function phaseError(truth: Float32Array, estimate: Float32Array, weights: Float3
   return Math.sqrt(sum / selected.length);
 }
 
+/** Returns copies of a model's weight values, in the order of model.weights. */
+async function readWeights(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(model.weights.map(async (weight) => (await weight.read().data()) as Float32Array));
+}
+
+/** Returns the largest |a − b| over all weights, relative to the largest |a|. */
+function relativeWeightDifference(first: Float32Array[], second: Float32Array[]): number {
+  let maxDifference = 0;
+  let maxValue = 0;
+  first.forEach((values, index) => {
+    for (let i = 0; i < values.length; i += 1) {
+      maxDifference = Math.max(maxDifference, Math.abs(values[i] - second[index][i]));
+      maxValue = Math.max(maxValue, Math.abs(values[i]));
+    }
+  });
+  return maxDifference / maxValue;
+}
+
 /** Builds a flat object of the same extent, for the phase error that learning nothing would score. */
 function flatObject(length: number): Float32Array {
   const object = new Float32Array(length);
@@ -285,5 +304,85 @@ describe('trainPinn on a simulated scan', () => {
     result.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect(modelTensors).toBeGreaterThan(0);
+  });
+
+  describe('resuming', () => {
+    // Plateau patience 1 halves the learning rate after any epoch without a lower loss, so a
+    // resume that lost the schedule would show in the history.
+    const options = {
+      batchSize: 16,
+      learningRate: 2e-3,
+      filterScale: 1 / 16,
+      plateauPatience: 1,
+      earlyStoppingPatience: 0,
+      validationFraction: 0.1,
+      seed: 8,
+    };
+
+    it('matches one run after a stop and resume', async () => {
+      const straight = new PinnTrainer(data, options);
+      const straightResult = await straight.train(4);
+      const straightWeights = await readWeights(straight.model);
+
+      // The stop request arrives before the first batch of epoch 3, as after Stop in the page.
+      const resumed = new PinnTrainer(data, options);
+      const first = await resumed.train(4, { shouldStop: () => resumed.epochsDone >= 2 });
+      expect(first.stopReason).toBe('cancelled');
+      expect(first.history.map((report) => report.epoch)).toEqual([1, 2]);
+      const epochs: number[] = [];
+      const second = await resumed.train(2, { onEpochEnd: (report) => void epochs.push(report.epoch) });
+      expect(second.stopReason).toBe('epochs');
+      expect(epochs).toEqual([3, 4]);
+      const resumedWeights = await readWeights(resumed.model);
+
+      expect(second.history).toHaveLength(4);
+      second.history.forEach((report, index) => {
+        const reference = straightResult.history[index];
+        expect(report.epoch).toBe(reference.epoch);
+        expect(report.learningRate).toBe(reference.learningRate);
+        expect(report.trainLoss).toBeCloseTo(reference.trainLoss, 6);
+        expect(report.validationLoss).toBeCloseTo(reference.validationLoss, 6);
+      });
+      expect(relativeWeightDifference(straightWeights, resumedWeights)).toBeLessThanOrEqual(1e-6);
+      expect(resumed.learningRate).toBe(straight.learningRate);
+      straight.dispose();
+      resumed.dispose();
+    });
+
+    it('continues after the epochs ran out', async () => {
+      const straight = new PinnTrainer(data, options);
+      await straight.train(3);
+      const straightWeights = await readWeights(straight.model);
+      straight.dispose();
+
+      const resumed = new PinnTrainer(data, options);
+      const first = await resumed.train(1);
+      expect(first.stopReason).toBe('epochs');
+      const second = await resumed.train(2);
+      expect(second.history.map((report) => report.epoch)).toEqual([1, 2, 3]);
+      expect(relativeWeightDifference(straightWeights, await readWeights(resumed.model))).toBeLessThanOrEqual(1e-6);
+      resumed.dispose();
+    });
+
+    it('frees every tensor after resume and dispose', async () => {
+      const before = tf.memory().numTensors;
+      const trainer = new PinnTrainer(data, options);
+      await trainer.train(2);
+      const betweenRuns = tf.memory().numTensors;
+      await trainer.train(2);
+      expect(tf.memory().numTensors).toBe(betweenRuns);
+      trainer.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('rejects training after release', async () => {
+      const trainer = new PinnTrainer(data, options);
+      await trainer.train(1);
+      const before = tf.memory().numTensors;
+      const model = trainer.releaseModel();
+      expect(tf.memory().numTensors).toBeLessThan(before);
+      await expect(trainer.train(1)).rejects.toThrow(/released or disposed/);
+      model.dispose();
+    });
   });
 });

@@ -80,7 +80,10 @@ export interface PinnTrainingCallbacks {
 export type PinnStopReason = 'epochs' | 'early-stopping' | 'cancelled';
 
 export interface PinnTrainingResult {
-  /** The trained network, with the weights of the epoch with the lowest monitored loss. The caller disposes it. */
+  /**
+   * The trained network, with the weights of the epoch with the lowest monitored loss. The caller
+   * of trainPinn disposes it; PinnTrainer.train returns its own model, which the trainer disposes.
+   */
   model: tf.LayersModel;
   /** Probe [n, n, 2] in network units: the dataset's, or the fitted one with trainableProbe. */
   probe: Float32Array;
@@ -181,56 +184,173 @@ function snapshot(variables: tf.Variable[]): tf.Tensor[] {
 }
 
 /**
- * Trains a new network on `data`. On the 'cpu' backend this first installs a faster convolution
- * filter gradient (see cpuConvolutionGradient.ts). All tensors except the returned model are
- * disposed before it resolves, also when it throws.
+ * A PtychoPINN training run that can be continued. It keeps everything that decides the next
+ * step between calls to {@link PinnTrainer.train}: the weights, the Adam moments and step count,
+ * the learning rate and plateau counter, the early-stopping counter and best weights, the loss
+ * history, and the seeded generator that shuffles the batches. So training 2 epochs and then 2
+ * more gives the same weights as training 4 at once.
+ *
+ * On the 'cpu' backend the constructor installs a faster convolution filter gradient (see
+ * cpuConvolutionGradient.ts).
  */
-export async function trainPinn(
-  data: PinnTrainingData,
-  options: Partial<PinnTrainingOptions> = {},
-  callbacks: PinnTrainingCallbacks = {},
-): Promise<PinnTrainingResult> {
-  const settings: PinnTrainingOptions = { ...defaultPinnTrainingOptions, ...options };
-  const { patternCount, patternSize } = data;
-  validateOptions(settings, patternCount);
-  if (tf.getBackend() === 'cpu') registerFastCpuConvolutionGradient();
+export class PinnTrainer {
+  readonly settings: PinnTrainingOptions;
+  readonly normalization: PinnNormalization;
+  private readonly state: TrainingState;
+  private readonly optimizer: AdjustableAdam;
+  private readonly variables: tf.Variable[];
+  private readonly random: () => number;
+  private readonly training: number[];
+  private readonly validation: number[];
+  private readonly reports: PinnEpochReport[] = [];
+  private bestLoss = Number.POSITIVE_INFINITY;
+  private bestWeights: tf.Tensor[] | null = null;
+  /** Weights of the last epoch, kept between two calls to train while the model contains the best ones. */
+  private lastWeights: tf.Tensor[] | null = null;
+  /** Batch order of the epoch that a stop interrupted before its first batch. */
+  private pendingOrder: number[] | null = null;
+  private epochsSinceBest = 0;
+  private epochsSinceDecay = 0;
+  private running = false;
+  private released = false;
 
-  const random = seededRandom(settings.seed);
-  const { training, validation } = splitIndices(patternCount, settings.validationFraction, random);
+  constructor(data: PinnTrainingData, options: Partial<PinnTrainingOptions> = {}) {
+    const settings: PinnTrainingOptions = { ...defaultPinnTrainingOptions, ...options };
+    const { patternCount, patternSize } = data;
+    validateOptions(settings, patternCount);
+    if (tf.getBackend() === 'cpu') registerFastCpuConvolutionGradient();
+    this.settings = settings;
+    this.normalization = data.normalization;
 
-  const model = buildPinnModel({ patternSize, filterScale: settings.filterScale, seed: settings.seed });
-  const probeValues = tf.tensor3d(data.probe, [patternSize, patternSize, 2]);
-  const probe = tf.variable(probeValues, settings.trainableProbe);
-  probeValues.dispose();
-  const state: TrainingState = {
-    model,
-    amplitudes: tf.tensor4d(data.amplitudes, [patternCount, patternSize, patternSize, 1]),
-    counts: tf.tensor3d(data.counts, [patternCount, patternSize, patternSize]),
-    probe,
-    intensityScale: data.normalization.intensityScale,
-  };
-  const optimizer = new AdjustableAdam(settings.learningRate);
-  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  if (settings.trainableProbe) variables.push(state.probe);
+    this.random = seededRandom(settings.seed);
+    const { training, validation } = splitIndices(patternCount, settings.validationFraction, this.random);
+    this.training = training;
+    this.validation = validation;
 
-  const history: PinnEpochReport[] = [];
-  let stopReason: PinnStopReason = 'epochs';
-  let bestLoss = Number.POSITIVE_INFINITY;
-  let bestWeights: tf.Tensor[] | null = null;
-  let epochsSinceBest = 0;
-  let epochsSinceDecay = 0;
+    const model = buildPinnModel({ patternSize, filterScale: settings.filterScale, seed: settings.seed });
+    const probeValues = tf.tensor3d(data.probe, [patternSize, patternSize, 2]);
+    const probe = tf.variable(probeValues, settings.trainableProbe);
+    probeValues.dispose();
+    this.state = {
+      model,
+      amplitudes: tf.tensor4d(data.amplitudes, [patternCount, patternSize, patternSize, 1]),
+      counts: tf.tensor3d(data.counts, [patternCount, patternSize, patternSize]),
+      probe,
+      intensityScale: data.normalization.intensityScale,
+    };
+    this.optimizer = new AdjustableAdam(settings.learningRate);
+    this.variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    if (settings.trainableProbe) this.variables.push(probe);
+  }
 
-  try {
-    for (let epoch = 1; epoch <= settings.epochs && stopReason === 'epochs'; epoch += 1) {
+  /** The network, which contains the weights of the best epoch so far between calls to train. */
+  get model(): tf.LayersModel {
+    return this.state.model;
+  }
+
+  /** Epochs reported so far, over every call to train. */
+  get epochsDone(): number {
+    return this.reports.length;
+  }
+
+  /** Reports of every epoch so far, numbered on from one call to the next. */
+  get history(): readonly PinnEpochReport[] {
+    return this.reports;
+  }
+
+  /** Learning rate the next epoch will use. */
+  get learningRate(): number {
+    return this.optimizer.currentLearningRate;
+  }
+
+  /**
+   * Trains up to `epochs` more epochs, numbered on from the last call. It returns when they are
+   * done, when early stopping triggers or when `shouldStop` returns true, and leaves the best
+   * weights so far in the model. A stop before an epoch's first batch keeps that epoch's shuffle
+   * for the next call. An epoch cut short after some batches counts as done, so the next call
+   * starts a new epoch with a new shuffle.
+   */
+  async train(epochs: number, callbacks: PinnTrainingCallbacks = {}): Promise<PinnTrainingResult> {
+    if (!Number.isInteger(epochs) || epochs < 1) {
+      throw new Error(`PinnTrainer.train: epochs must be a positive integer, received ${epochs}.`);
+    }
+    if (this.released) throw new Error('PinnTrainer.train: the trainer was released or disposed; build a new one.');
+    if (this.running) throw new Error('PinnTrainer.train: training is already running; wait for it to finish.');
+    this.running = true;
+    try {
+      this.restoreLastWeights();
+      const stopReason = await this.runEpochs(epochs, callbacks);
+      this.lastWeights = snapshot(this.variables);
+      if (this.bestWeights !== null) {
+        const best = this.bestWeights;
+        this.variables.forEach((variable, index) => variable.assign(best[index]));
+      }
+      const probe = (await this.state.probe.data()) as Float32Array;
+      return {
+        model: this.state.model,
+        probe: probe.slice(),
+        normalization: this.normalization,
+        history: this.reports.slice(),
+        stopReason,
+      };
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Ends training and returns the model with the best weights; the caller disposes it. Every other
+   * tensor of the run is disposed, and the trainer cannot train again.
+   */
+  releaseModel(): tf.LayersModel {
+    if (this.released) throw new Error('PinnTrainer.releaseModel: the model was already released or disposed.');
+    this.disposeTrainingState();
+    return this.state.model;
+  }
+
+  /** Disposes every tensor of the run, the model included. Calling it twice is harmless. */
+  dispose(): void {
+    if (this.released) return;
+    this.disposeTrainingState();
+    this.state.model.dispose();
+  }
+
+  private disposeTrainingState(): void {
+    this.released = true;
+    if (this.bestWeights !== null) tf.dispose(this.bestWeights);
+    if (this.lastWeights !== null) tf.dispose(this.lastWeights);
+    this.bestWeights = null;
+    this.lastWeights = null;
+    this.optimizer.dispose();
+    tf.dispose([this.state.amplitudes, this.state.counts, this.state.probe]);
+  }
+
+  /** Puts back the weights of the last epoch, which the best ones replaced at the end of the last call. */
+  private restoreLastWeights(): void {
+    const last = this.lastWeights;
+    if (last === null) return;
+    this.variables.forEach((variable, index) => variable.assign(last[index]));
+    tf.dispose(last);
+    this.lastWeights = null;
+  }
+
+  private async runEpochs(epochs: number, callbacks: PinnTrainingCallbacks): Promise<PinnStopReason> {
+    const { settings, optimizer, state, variables } = this;
+    const lastEpoch = this.reports.length + epochs;
+    for (let epoch = this.reports.length + 1; epoch <= lastEpoch; epoch += 1) {
       const started_ms = performance.now();
       const learningRate = optimizer.currentLearningRate;
-      const order = shuffle(training, random);
+      const order = this.pendingOrder ?? shuffle(this.training, this.random);
+      this.pendingOrder = null;
       let lossSum = 0;
       let patternsSeen = 0;
 
       for (let start = 0; start < order.length; start += settings.batchSize) {
         if (callbacks.shouldStop?.() === true) {
-          stopReason = 'cancelled';
+          if (patternsSeen === 0) {
+            this.pendingOrder = order;
+            return 'cancelled';
+          }
           break;
         }
         const batch = order.slice(start, start + settings.batchSize);
@@ -243,10 +363,10 @@ export async function trainPinn(
         patternsSeen += batch.length;
         loss.dispose();
       }
-      if (patternsSeen === 0) break;
+      const cancelled = patternsSeen < order.length;
 
       const trainLoss = lossSum / patternsSeen;
-      const validationLoss = await evaluate(state, validation, settings.batchSize);
+      const validationLoss = await evaluate(state, this.validation, settings.batchSize);
       const report: PinnEpochReport = {
         epoch,
         trainLoss,
@@ -254,41 +374,57 @@ export async function trainPinn(
         learningRate,
         duration_s: (performance.now() - started_ms) / 1000,
       };
-      history.push(report);
+      this.reports.push(report);
 
-      const monitored = validation.length > 0 ? validationLoss : trainLoss;
-      if (monitored < bestLoss) {
-        bestLoss = monitored;
-        epochsSinceBest = 0;
-        epochsSinceDecay = 0;
-        if (bestWeights !== null) tf.dispose(bestWeights);
-        bestWeights = snapshot(variables);
-      } else {
-        epochsSinceBest += 1;
-        epochsSinceDecay += 1;
-        if (epochsSinceDecay >= settings.plateauPatience) {
-          optimizer.currentLearningRate = Math.max(settings.minLearningRate, optimizer.currentLearningRate / 2);
-          epochsSinceDecay = 0;
-        }
-        if (settings.earlyStoppingPatience > 0 && epochsSinceBest >= settings.earlyStoppingPatience) {
-          stopReason = 'early-stopping';
-        }
-      }
-      await callbacks.onEpochEnd?.(report, model);
+      const earlyStop = this.updateSchedule(this.validation.length > 0 ? validationLoss : trainLoss);
+      await callbacks.onEpochEnd?.(report, state.model);
+      if (cancelled) return 'cancelled';
+      if (earlyStop) return 'early-stopping';
     }
+    return 'epochs';
+  }
 
-    if (bestWeights !== null) {
-      const restored = bestWeights;
-      variables.forEach((variable, index) => variable.assign(restored[index]));
+  /**
+   * Records the monitored loss of an epoch: keeps the best weights, halves the learning rate after
+   * plateauPatience epochs without a lower loss, and returns true once earlyStoppingPatience
+   * epochs have passed without one.
+   */
+  private updateSchedule(monitored: number): boolean {
+    const { settings, optimizer } = this;
+    if (monitored < this.bestLoss) {
+      this.bestLoss = monitored;
+      this.epochsSinceBest = 0;
+      this.epochsSinceDecay = 0;
+      if (this.bestWeights !== null) tf.dispose(this.bestWeights);
+      this.bestWeights = snapshot(this.variables);
+      return false;
     }
-    const probe = (await state.probe.data()) as Float32Array;
-    return { model, probe: probe.slice(), normalization: data.normalization, history, stopReason };
+    this.epochsSinceBest += 1;
+    this.epochsSinceDecay += 1;
+    if (this.epochsSinceDecay >= settings.plateauPatience) {
+      optimizer.currentLearningRate = Math.max(settings.minLearningRate, optimizer.currentLearningRate / 2);
+      this.epochsSinceDecay = 0;
+    }
+    return settings.earlyStoppingPatience > 0 && this.epochsSinceBest >= settings.earlyStoppingPatience;
+  }
+}
+
+/**
+ * Trains a new network on `data` for options.epochs epochs at most. All tensors except the
+ * returned model are disposed before it resolves, also when it throws. {@link PinnTrainer} keeps
+ * the run so that it can be continued.
+ */
+export async function trainPinn(
+  data: PinnTrainingData,
+  options: Partial<PinnTrainingOptions> = {},
+  callbacks: PinnTrainingCallbacks = {},
+): Promise<PinnTrainingResult> {
+  const trainer = new PinnTrainer(data, options);
+  try {
+    const result = await trainer.train(trainer.settings.epochs, callbacks);
+    return { ...result, model: trainer.releaseModel() };
   } catch (error) {
-    model.dispose();
+    trainer.dispose();
     throw error;
-  } finally {
-    if (bestWeights !== null) tf.dispose(bestWeights);
-    optimizer.dispose();
-    tf.dispose([state.amplitudes, state.counts, state.probe]);
   }
 }
