@@ -11,8 +11,22 @@ import type { ReferenceObject } from './truthComparison';
 /** Largest spread, in pixels, of the corner differences for the two scans to count as one. */
 export const MAX_POSITION_SPREAD_PX = 2;
 
-/** Places the product's object on the dataset's coordinates; throws when the scans do not match. */
-export function referenceFromProduct(result: PtychodusProductReadResult, dataset: ScanDataset, fileName: string): ReferenceObject {
+/** Offset (y, x) in pixels from the loaded scan's window corners to the product's. */
+export interface ProductPositionOffset {
+  offsetY_px: number;
+  offsetX_px: number;
+}
+
+/**
+ * Returns the mean difference between the product's window corners and the dataset's. Throws when
+ * the pattern counts differ or the differences spread by more than MAX_POSITION_SPREAD_PX, because
+ * the product is then not a reconstruction of this scan in the same order.
+ */
+export function productPositionOffset(
+  result: PtychodusProductReadResult,
+  dataset: ScanDataset,
+  fileName: string,
+): ProductPositionOffset {
   const count = dataset.patternCount;
   if (result.positionX_px.length !== count) {
     throw new Error(
@@ -43,13 +57,18 @@ export function referenceFromProduct(result: PtychodusProductReadResult, dataset
         `(at most ${MAX_POSITION_SPREAD_PX} px expected), so it is not a reconstruction of this scan in the same order.`,
     );
   }
+  return { offsetY_px: offsetY, offsetX_px: offsetX };
+}
 
+/** Places the product's object on the dataset's coordinates; throws when the scans do not match. */
+export function referenceFromProduct(result: PtychodusProductReadResult, dataset: ScanDataset, fileName: string): ReferenceObject {
+  const { offsetY_px, offsetX_px } = productPositionOffset(result, dataset, fileName);
   const { object } = result.product;
   return {
     object: object.values.slice(0, object.height * object.width * 2),
     height: object.height,
     width: object.width,
-    originY_px: -offsetY,
-    originX_px: -offsetX,
+    originY_px: -offsetY_px,
+    originX_px: -offsetX_px,
   };
 }

@@ -44,6 +44,14 @@ import { computeScanGeometry, type ScanGeometry } from './geometry';
 import { validatePieOptions, type PieOptions } from './options';
 import { initialProbeModes, orthogonalizeProbeModes } from './probeModes';
 import { defaultProbe, scaleProbeToPhotons } from './probeScale';
+import {
+  adjustProbeModeCount,
+  modelledTotalCounts,
+  placeStartObject,
+  startProbeScale,
+  validateStartPoint,
+  type PieStartPoint,
+} from './startPoint';
 
 interface PositionBatch {
   /** √I of the batch's patterns, [b, N, N]. */
@@ -98,29 +106,56 @@ export class PieSolver {
   private readonly random: () => number;
   private completedIterations = 0;
 
+  /**
+   * Factor applied to the start point's probe modes to match the data's photon count. It is 1 when
+   * they were used as they are, and without a start point.
+   */
+  readonly startProbeScale: number = 1;
+
+  /**
+   * Prepares a run on `dataset`. Without `start`, the object is flat (1 + 0i) and the probe is the
+   * dataset's guess (or a default disk) scaled to the photon count. With `start`, its object, probe
+   * modes and positions replace those (see startPoint.ts). Throws when `start` does not fit the
+   * dataset.
+   */
   constructor(
     dataset: ScanDataset,
     readonly options: PieOptions,
+    start?: PieStartPoint,
   ) {
     const problems = validatePieOptions(options);
     if (problems.length > 0) throw new Error(`Invalid PIE settings: ${problems.join(' ')}`);
+    if (start) validateStartPoint(start, dataset.patternCount, dataset.patternSize);
 
     const size = dataset.patternSize;
     this.patternSize = size;
-    this.geometry = computeScanGeometry(dataset.positionY_px, dataset.positionX_px, size);
+    const positions = start?.positions ?? dataset;
+    this.geometry = computeScanGeometry(positions.positionY_px, positions.positionX_px, size);
     this.random = seededRandom(options.seed);
 
     let totalCounts = 0;
     for (let i = 0; i < dataset.intensities.length; i += 1) totalCounts += dataset.intensities[i];
     this.totalCounts = totalCounts;
 
-    const probeGuess = dataset.probe ?? defaultProbe(size);
-    const probe = scaleProbeToPhotons(probeGuess, dataset.intensities, dataset.patternCount);
-    this.probeFields = this.splitModes(initialProbeModes(probe, size, options.probeModes));
-
     const { objectHeight_px: height, objectWidth_px: width } = this.geometry;
-    const object = new Float32Array(height * width * 2);
-    for (let i = 0; i < object.length; i += 2) object[i] = 1;
+    let object: Float32Array;
+    let modes: Float32Array;
+    if (start) {
+      object = placeStartObject(start, this.geometry);
+      modes = adjustProbeModeCount(start.probeModes, size, start.probeModeCount, options.probeModes);
+      const modelled = modelledTotalCounts(object, this.geometry, modes, size, options.probeModes);
+      this.startProbeScale = startProbeScale(modelled, totalCounts);
+      if (this.startProbeScale !== 1) {
+        for (let i = 0; i < modes.length; i += 1) modes[i] *= this.startProbeScale;
+      }
+    } else {
+      object = new Float32Array(height * width * 2);
+      for (let i = 0; i < object.length; i += 2) object[i] = 1;
+      const probeGuess = dataset.probe ?? defaultProbe(size);
+      const probe = scaleProbeToPhotons(probeGuess, dataset.intensities, dataset.patternCount);
+      modes = initialProbeModes(probe, size, options.probeModes);
+    }
+    this.probeFields = this.splitModes(modes);
     this.objectField = tf.tensor3d(object, [height, width, 2]);
 
     this.batches = this.makeBatches(dataset, options.batchSize);

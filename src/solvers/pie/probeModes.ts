@@ -16,10 +16,10 @@ export const MAX_PROBE_MODES = 8;
  * Fraction of the total power given to each extra mode at the start. Small, so the first
  * iterations behave as with one mode, but not zero, so the extra modes receive updates.
  */
-const INITIAL_EXTRA_MODE_POWER = 0.02;
+export const INITIAL_EXTRA_MODE_POWER = 0.02;
 
 /** Low-order polynomials in x and y, each multiplied onto the main probe to seed one extra mode. */
-const SEED_POLYNOMIALS: ReadonlyArray<(x: number, y: number) => number> = [
+export const SEED_POLYNOMIALS: ReadonlyArray<(x: number, y: number) => number> = [
   (x) => x,
   (_x, y) => y,
   (x, y) => x * y,
@@ -29,7 +29,8 @@ const SEED_POLYNOMIALS: ReadonlyArray<(x: number, y: number) => number> = [
   (x, y) => y * (x * x + y * y) - 0.3 * y,
 ];
 
-function modePower(modes: Float32Array, mode: number, pixels: number): number {
+/** Σ|P|² of mode `mode` in a stack [K, N, N, 2] with `pixels` = N². */
+export function modePower(modes: Float32Array, mode: number, pixels: number): number {
   let power = 0;
   const start = mode * pixels * 2;
   for (let i = start; i < start + pixels * 2; i += 1) power += modes[i] * modes[i];
