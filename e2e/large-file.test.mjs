@@ -18,13 +18,10 @@ const PATTERN_COUNT = Number(process.env.LARGE_FILE_PATTERNS ?? 8000);
 /** Maximum gap between two page timer callbacks, 20 ms apart, accepted while the file is parsed. */
 const MAX_HEARTBEAT_GAP_ms = 500;
 /**
- * Target for the renderer's memory growth over the file size: peak memory ≤ 2× the file size.
- * NOTE: not met. Parsing measured 3.01× (docs/performance.md, Large files), because the worker
- * keeps the file, the .npy copy that readNpy makes and the converted intensities at once. The
- * test asserts PARSE_GUARD_RATIO to catch regressions and logs the figure against this target.
+ * Largest accepted growth of the renderer's memory, in multiples of the file size, during the parse
+ * and over the whole load. Measured: 1.40× and 1.48× (docs/performance.md, Large files).
  */
-const TARGET_PEAK_TO_FILE_RATIO = 2;
-const PARSE_GUARD_RATIO = 3.5;
+const MAX_PEAK_TO_FILE_RATIO = 2;
 /** Gaps in the page's timers longer than this are listed with their time. */
 const REPORTED_GAP_ms = 100;
 const RSS_SAMPLE_INTERVAL_ms = 100;
@@ -327,15 +324,11 @@ test('large npz parses without freezing', { timeout: 180_000 }, async () => {
   assert.equal(outcome, 'summary');
   assert.equal(await page.getByTestId('pattern-count').textContent(), String(PATTERN_COUNT));
   assert.ok(parseGap_ms < MAX_HEARTBEAT_GAP_ms, `the page's timers stopped for ${parseGap_ms.toFixed(0)} ms while the file was parsed`);
-  assert.ok(
-    parseRatio <= PARSE_GUARD_RATIO,
-    `parsing grew the renderer by ${parseRatio.toFixed(2)} × the file, more than ${PARSE_GUARD_RATIO} × (target ${TARGET_PEAK_TO_FILE_RATIO} ×)`,
-  );
+  assert.ok(parseRatio <= MAX_PEAK_TO_FILE_RATIO, `parsing grew the renderer by ${parseRatio.toFixed(2)} × the file, more than ${MAX_PEAK_TO_FILE_RATIO} ×`);
   // After the parse the page hands the intensities to the reconstruction worker in transferred
   // chunks. Measured: 204 ms at most between timer ticks, where one structured clone took 3.6 s.
   assert.ok(afterGap_ms < MAX_HEARTBEAT_GAP_ms, `the page's timers stopped for ${afterGap_ms.toFixed(0)} ms after the parse`);
-  // TODO: the whole load still peaks near 3.8 × the file (2× is the target): the parse worker, the
-  // page and the reconstruction worker each hold a copy of the intensities for a while.
+  assert.ok(ratio <= MAX_PEAK_TO_FILE_RATIO, `loading grew the renderer by ${ratio.toFixed(2)} × the file, more than ${MAX_PEAK_TO_FILE_RATIO} ×`);
 });
 
 test('generic HDF5 opens through the mapping dialog', async () => {

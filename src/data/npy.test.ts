@@ -60,6 +60,42 @@ describe('readNpy values against NumPy', () => {
   });
 });
 
+describe('readNpy adopting its input', () => {
+  const names = Object.keys(manifest.npy);
+
+  it.each(names)('%s at offsets 0 and 1', (name) => {
+    const expected = manifest.npy[name];
+    // At offset 0 the data start is aligned (NumPy pads the header to 64 bytes); at offset 1 it is not.
+    for (const offset of [0, 1]) {
+      const fixture = readFixture(name);
+      const padded = new Uint8Array(fixture.length + offset);
+      padded.set(fixture, offset);
+      expectMatchesNumpy(readNpy(padded.subarray(offset), name, {}, 'adopt'), expected);
+    }
+  });
+
+  it('should share aligned input only', () => {
+    const fixture = readFixture('float32-le-c.npy');
+    const aligned = readNpy(fixture.slice(), 'float32-le-c.npy', {}, 'adopt');
+    const input = fixture.slice();
+    expect(readNpy(input, 'float32-le-c.npy', {}, 'adopt').data.buffer).toBe(input.buffer);
+    expect(aligned.data.byteOffset % 4).toBe(0);
+
+    const padded = new Uint8Array(fixture.length + 1);
+    padded.set(fixture, 1);
+    const odd = padded.subarray(1);
+    expect(readNpy(odd, 'float32-le-c.npy', {}, 'adopt').data.buffer).not.toBe(padded.buffer);
+    expect([...odd]).toEqual([...fixture]);
+  });
+
+  it('should copy by default', () => {
+    const input = readFixture('float64-be-c.npy');
+    const before = input.slice();
+    expect(readNpy(input, 'float64-be-c.npy').data.buffer).not.toBe(input.buffer);
+    expect([...input]).toEqual([...before]);
+  });
+});
+
 describe('readNpy layout', () => {
   it('reads a 0-d array as shape [] with one value', () => {
     const array = readNpyFixture('scalar-0d.npy');

@@ -83,7 +83,7 @@ interface DtypeInfo {
   itemSize: number;
   /** Scalars per element: 2 for complex dtypes, 1 otherwise. */
   components: 1 | 2;
-  create(buffer: ArrayBuffer, length: number): NpyTypedArray;
+  create(buffer: ArrayBuffer, byteOffset: number, length: number): NpyTypedArray;
   isInstance(data: unknown): boolean;
 }
 
@@ -110,7 +110,7 @@ function info(kind: string, itemSize: number, components: 1 | 2, constructor: Ty
     kind,
     itemSize,
     components,
-    create: (buffer, length) => new constructor(buffer, 0, length),
+    create: (buffer, byteOffset, length) => new constructor(buffer, byteOffset, length),
     isInstance: (data) => data instanceof constructor,
   };
 }
@@ -187,7 +187,7 @@ export function formatShape(shape: readonly number[]): string {
 }
 
 function typeName(dtype: NpyDtype): string {
-  return DTYPES[dtype].create(new ArrayBuffer(0), 0).constructor.name;
+  return DTYPES[dtype].create(new ArrayBuffer(0), 0, 0).constructor.name;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,14 +195,23 @@ function typeName(dtype: NpyDtype): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * What readNpy may do with its input. 'copy' leaves it untouched, and the result never shares
+ * memory with it. 'adopt' lets the result be a view of the input's array data when the data's
+ * offset suits the typed array, so a caller that owns a large input avoids a second copy. The
+ * input's bytes may then be swapped in place, so the caller must not use them again.
+ */
+export type NpyInputOwnership = 'copy' | 'adopt';
+
+/**
  * Parses an .npy file held in memory. `location` names the file, and the archive entry when the
  * file came from an .npz, for error messages. Throws DataFormatError for malformed, unsupported
- * or oversized input. The returned data never shares memory with `source`.
+ * or oversized input.
  */
 export function readNpy(
   source: ArrayBuffer | Uint8Array,
   location: DataLocation | string,
   options: NpyReadOptions = {},
+  ownership: NpyInputOwnership = 'copy',
 ): NpyArray {
   const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
   const where = typeof location === 'string' ? { file: location } : location;
@@ -231,16 +240,18 @@ export function readNpy(
     });
   }
 
-  // A fresh, aligned buffer: typed arrays need aligned offsets, and byte swaps happen in place.
-  // NOTE: for a large stack this copy is a second full copy beside the file buffer, and with the
-  // converted intensities parsing peaks near 3× the file size (docs/performance.md, Large files).
-  const raw = bytes.slice(header.dataOffset, header.dataOffset + byteLength);
+  // Typed arrays need offsets that are multiples of their element size, and byte swaps happen in
+  // place. An adopted input whose data start is aligned (NumPy pads headers to 64 bytes) is used
+  // as it is. Otherwise the data are copied into a fresh buffer.
   const scalarSize = dtypeInfo.itemSize / dtypeInfo.components;
+  const dataStart = header.dataOffset;
+  const canAdopt = ownership === 'adopt' && (bytes.byteOffset + dataStart) % scalarSize === 0;
+  const raw = canAdopt ? bytes.subarray(dataStart, dataStart + byteLength) : bytes.slice(dataStart, dataStart + byteLength);
   if (scalarSize > 1 && header.littleEndian !== HOST_IS_LITTLE_ENDIAN) {
     swapByteOrder(raw, scalarSize);
   }
   const ordered = header.fortranOrder ? fortranToCOrder(raw, header.shape, dtypeInfo.itemSize) : raw;
-  const data = dtypeInfo.create(ordered.buffer as ArrayBuffer, count * dtypeInfo.components);
+  const data = dtypeInfo.create(ordered.buffer as ArrayBuffer, ordered.byteOffset, count * dtypeInfo.components);
   return { dtype: header.dtype, shape: header.shape, data, isComplex: isComplexDtype(header.dtype) } as NpyArray;
 }
 
@@ -646,9 +657,9 @@ function fortranToCOrder(raw: Uint8Array, shape: readonly number[], itemSize: nu
   }
   const wordSize = itemSize >= 4 ? 4 : itemSize;
   const wordsPerElement = itemSize / wordSize;
-  const source = wordArray(raw.buffer as ArrayBuffer, wordSize);
+  const source = wordArray(raw, wordSize);
   const result = new Uint8Array(raw.length);
-  const target = wordArray(result.buffer, wordSize);
+  const target = wordArray(result, wordSize);
 
   // Fortran strides in elements: the first axis varies fastest.
   const strides: number[] = [];
@@ -679,10 +690,12 @@ function fortranToCOrder(raw: Uint8Array, shape: readonly number[], itemSize: nu
   return result;
 }
 
-function wordArray(buffer: ArrayBuffer, wordSize: number): Uint8Array | Uint16Array | Uint32Array {
-  if (wordSize === 4) return new Uint32Array(buffer);
-  if (wordSize === 2) return new Uint16Array(buffer);
-  return new Uint8Array(buffer);
+/** Views `bytes` as words of `wordSize` bytes. Its offset must be a multiple of the word size. */
+function wordArray(bytes: Uint8Array, wordSize: number): Uint8Array | Uint16Array | Uint32Array {
+  const buffer = bytes.buffer as ArrayBuffer;
+  if (wordSize === 4) return new Uint32Array(buffer, bytes.byteOffset, bytes.length / 4);
+  if (wordSize === 2) return new Uint16Array(buffer, bytes.byteOffset, bytes.length / 2);
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ export function readNpzArray(archive: ZipArchive, key: string, options: NpyReadO
   const maxArrayBytes = options.maxArrayBytes ?? MAX_NPY_ARRAY_BYTES;
   const maxHeaderBytes = options.maxHeaderBytes ?? MAX_NPY_HEADER_BYTES;
   const bytes = readZipEntry(archive, entry, { maxBytes: maxArrayBytes + maxHeaderBytes + 12 });
-  return readNpy(bytes, { file: archive.fileName, entry: entryName }, options);
+  // readZipEntry returns memory of its own, so the array may live in it without another copy.
+  return readNpy(bytes, { file: archive.fileName, entry: entryName }, options, 'adopt');
 }
 
 /**

@@ -6,6 +6,7 @@ import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 
 import { HAS_NUMPY, readFixture, runPython } from '../../test/fixtures/dataFixtures';
+import { memoryByteSource } from './byteSource';
 import { DataFormatError } from './errors';
 import { crc32, findZipEntry, openZip, readZipEntry, writeZip, type ZipArchive } from './zip';
 
@@ -120,13 +121,15 @@ describe('openZip malformed input', () => {
   });
 
   it('chains the inflate error as the cause', () => {
-    const archive = openZip(readFixture('deflate.npz'), 'deflate.npz');
+    const bytes = new Uint8Array(readFixture('deflate.npz'));
+    const archive = openZip(bytes, 'deflate.npz');
     const entry = archive.entries[0];
-    const damaged: ZipArchive = { ...archive, bytes: archive.bytes.slice() };
+    const damagedBytes = bytes.slice();
+    const damaged: ZipArchive = { ...archive, source: memoryByteSource(damagedBytes) };
     // Overwrite the start of the deflate stream with an invalid block type (binary 11).
-    const header = new DataView(damaged.bytes.buffer, entry.localHeaderOffset, 30);
+    const header = new DataView(damagedBytes.buffer, entry.localHeaderOffset, 30);
     const dataStart = entry.localHeaderOffset + 30 + header.getUint16(26, true) + header.getUint16(28, true);
-    damaged.bytes.fill(0xff, dataStart, dataStart + 8);
+    damagedBytes.fill(0xff, dataStart, dataStart + 8);
     let thrown: unknown;
     try {
       readZipEntry(damaged, entry);

@@ -1,5 +1,7 @@
 /**
- * A ZIP reader and writer for in-memory archives, enough for NumPy's .npz files.
+ * A ZIP reader and writer, enough for NumPy's .npz files. The reader takes the archive from
+ * memory or from a ByteSource that reads parts of a file on request, so a large archive need not
+ * be held in memory whole.
  *
  * The reader follows the central directory (not the local headers, which NumPy writes with
  * ZIP64 placeholder sizes), supports stored and deflate entries and ZIP64 sizes, offsets and
@@ -9,6 +11,7 @@
  */
 import { deflateSync, inflateSync } from 'fflate';
 
+import { memoryByteSource, type ByteSource } from './byteSource';
 import { DataFormatError, describeLeadingBytes, formatBytes } from './errors';
 
 /** Default maximum uncompressed size of one entry that {@link readZipEntry} will allocate: 2 GiB. */
@@ -30,10 +33,10 @@ export interface ZipEntry {
   localHeaderOffset: number;
 }
 
-/** An archive whose central directory has been read. Entry data is decoded on request. */
+/** An archive whose central directory has been read. Entry data is read and decoded on request. */
 export interface ZipArchive {
   fileName: string;
-  bytes: Uint8Array;
+  source: ByteSource;
   entries: ZipEntry[];
 }
 
@@ -68,6 +71,8 @@ const END_SIZE = 22;
 const ZIP64_END_SIZE = 56;
 const ZIP64_LOCATOR_SIZE = 20;
 const MAX_COMMENT_LENGTH = 0xffff;
+/** Leading bytes read to describe a file that is not a ZIP archive. */
+const LEADING_BYTES_SHOWN = 16;
 
 const UINT16_SATURATED = 0xffff;
 const UINT32_SATURATED = 0xffffffff;
@@ -84,25 +89,29 @@ const REPACK_ADVICE = 'Save the arrays again with numpy.savez or numpy.savez_com
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Reads the central directory of a ZIP archive held in memory.
+ * Reads the central directory of a ZIP archive, held in memory or read through a ByteSource.
+ * Only the end of the archive and its central directory are read.
  * Throws DataFormatError when the input is not a ZIP archive, is truncated or is inconsistent.
  */
-export function openZip(source: ArrayBuffer | Uint8Array, fileName: string): ZipArchive {
-  const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const endOffset = findEndOfCentralDirectory(bytes, view, fileName);
+export function openZip(input: ArrayBuffer | Uint8Array | ByteSource, fileName: string): ZipArchive {
+  const source = toByteSource(input);
+  // The end record, its comment and a ZIP64 locator just before it all lie in this tail.
+  const tailStart = Math.max(0, source.size - (END_SIZE + MAX_COMMENT_LENGTH + ZIP64_LOCATOR_SIZE));
+  const tail = source.read(tailStart, source.size - tailStart);
+  const view = viewOf(tail);
+  const endInTail = findEndOfCentralDirectory(tail, view, source, fileName);
 
-  const diskNumber = view.getUint16(endOffset + 4, true);
-  const directoryDisk = view.getUint16(endOffset + 6, true);
-  let entryCount = view.getUint16(endOffset + 10, true);
-  let directorySize = view.getUint32(endOffset + 12, true);
-  let directoryOffset = view.getUint32(endOffset + 16, true);
-  let directoryLimit = endOffset;
+  const diskNumber = view.getUint16(endInTail + 4, true);
+  const directoryDisk = view.getUint16(endInTail + 6, true);
+  let entryCount = view.getUint16(endInTail + 10, true);
+  let directorySize = view.getUint32(endInTail + 12, true);
+  let directoryOffset = view.getUint32(endInTail + 16, true);
+  let directoryLimit = tailStart + endInTail;
 
-  const locatorOffset = endOffset - ZIP64_LOCATOR_SIZE;
-  const hasZip64Locator = locatorOffset >= 0 && view.getUint32(locatorOffset, true) === ZIP64_LOCATOR_SIGNATURE;
+  const locatorInTail = endInTail - ZIP64_LOCATOR_SIZE;
+  const hasZip64Locator = locatorInTail >= 0 && view.getUint32(locatorInTail, true) === ZIP64_LOCATOR_SIGNATURE;
   if (hasZip64Locator) {
-    const zip64 = readZip64End(bytes, view, locatorOffset, fileName);
+    const zip64 = readZip64End(source, view, locatorInTail, tailStart + locatorInTail, fileName);
     entryCount = zip64.entryCount;
     directorySize = zip64.directorySize;
     directoryOffset = zip64.directoryOffset;
@@ -128,13 +137,24 @@ export function openZip(source: ArrayBuffer | Uint8Array, fileName: string): Zip
       file: fileName,
       problem: 'the ZIP central directory lies outside the archive',
       rule: 'The central directory must end before the end of central directory record',
-      received: `a directory at byte ${directoryOffset} of size ${directorySize}, with the end record at byte ${directoryLimit} of ${bytes.length}`,
+      received: `a directory at byte ${directoryOffset} of size ${directorySize}, with the end record at byte ${directoryLimit} of ${source.size}`,
       action: 'The archive is truncated, has data prepended, or is damaged. Download or export it again',
     });
   }
 
-  const entries = readCentralDirectory(bytes, view, directoryOffset, directorySize, entryCount, fileName);
-  return { fileName, bytes, entries };
+  const directory = source.read(directoryOffset, directorySize);
+  const entries = readCentralDirectory(directory, viewOf(directory), directoryOffset, entryCount, fileName);
+  return { fileName, source, entries };
+}
+
+function toByteSource(input: ArrayBuffer | Uint8Array | ByteSource): ByteSource {
+  if (input instanceof Uint8Array) return memoryByteSource(input);
+  if (input instanceof ArrayBuffer) return memoryByteSource(new Uint8Array(input));
+  return input;
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Returns the entry with this exact name, or undefined. */
@@ -147,7 +167,7 @@ export function findZipEntry(archive: ZipArchive, name: string): ZipEntry | unde
  * The returned array does not share memory with the archive, so callers may keep or modify it.
  */
 export function readZipEntry(archive: ZipArchive, entry: ZipEntry, options: ZipReadOptions = {}): Uint8Array {
-  const { fileName, bytes } = archive;
+  const { fileName, source } = archive;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ZIP_ENTRY_BYTES;
   const location = { file: fileName, entry: entry.name };
 
@@ -179,9 +199,12 @@ export function readZipEntry(archive: ZipArchive, entry: ZipEntry, options: ZipR
     });
   }
 
-  const dataStart = locateEntryData(bytes, entry, fileName);
-  const compressed = bytes.subarray(dataStart, dataStart + entry.compressedSize);
-  const data = entry.method === METHOD_STORED ? readStored(compressed, entry, fileName) : inflateEntry(compressed, entry, fileName);
+  const dataStart = locateEntryData(source, entry, fileName);
+  const compressed = source.read(dataStart, entry.compressedSize);
+  const data =
+    entry.method === METHOD_STORED
+      ? readStored(compressed, entry, fileName, source.readsAreCopies)
+      : inflateEntry(compressed, entry, fileName);
 
   const actualCrc = crc32(data);
   if (actualCrc !== entry.crc32) {
@@ -196,26 +219,28 @@ export function readZipEntry(archive: ZipArchive, entry: ZipEntry, options: ZipR
   return data;
 }
 
-function findEndOfCentralDirectory(bytes: Uint8Array, view: DataView, fileName: string): number {
-  const lastCandidate = bytes.length - END_SIZE;
+/** Returns the offset of the end record within `tail`, the last bytes of the archive. */
+function findEndOfCentralDirectory(tail: Uint8Array, view: DataView, source: ByteSource, fileName: string): number {
+  const lastCandidate = tail.length - END_SIZE;
   const firstCandidate = Math.max(0, lastCandidate - MAX_COMMENT_LENGTH);
   for (let offset = lastCandidate; offset >= firstCandidate; offset--) {
     if (view.getUint32(offset, true) !== END_SIGNATURE) {
       continue;
     }
     const commentLength = view.getUint16(offset + 20, true);
-    if (offset + END_SIZE + commentLength <= bytes.length) {
+    if (offset + END_SIZE + commentLength <= tail.length) {
       return offset;
     }
   }
 
-  const startsLikeZip = bytes.length >= 4 && view.getUint32(0, true) === LOCAL_HEADER_SIGNATURE;
+  const head = source.read(0, Math.min(source.size, LEADING_BYTES_SHOWN));
+  const startsLikeZip = head.length >= 4 && viewOf(head).getUint32(0, true) === LOCAL_HEADER_SIGNATURE;
   if (startsLikeZip) {
     throw new DataFormatError({
       file: fileName,
       problem: 'the ZIP archive is truncated',
       rule: 'A ZIP archive ends with an end of central directory record (signature PK\\x05\\x06)',
-      received: `${bytes.length} bytes that start like a ZIP archive but contain no end record`,
+      received: `${source.size} bytes that start like a ZIP archive but contain no end record`,
       action: 'The download or copy was cut short. Fetch or export the file again',
     });
   }
@@ -223,7 +248,7 @@ function findEndOfCentralDirectory(bytes: Uint8Array, view: DataView, fileName: 
     file: fileName,
     problem: 'the file is not a ZIP archive',
     rule: 'An .npz file is a ZIP archive, which starts with PK\\x03\\x04 and ends with an end of central directory record',
-    received: describeLeadingBytes(bytes),
+    received: describeLeadingBytes(head),
     action: 'Choose a file written by numpy.savez or numpy.savez_compressed',
   });
 }
@@ -235,47 +260,49 @@ interface Zip64End {
   directoryOffset: number;
 }
 
-function readZip64End(bytes: Uint8Array, view: DataView, locatorOffset: number, fileName: string): Zip64End {
-  const directoryDisk = view.getUint32(locatorOffset + 4, true);
-  const recordOffset = readUint64(view, locatorOffset + 8, fileName, 'ZIP64 end record offset');
-  const diskCount = view.getUint32(locatorOffset + 16, true);
+/** Reads the ZIP64 end record through the locator at `locatorInTail` of `tailView`, which is byte `locatorOffset` of the archive. */
+function readZip64End(source: ByteSource, tailView: DataView, locatorInTail: number, locatorOffset: number, fileName: string): Zip64End {
+  const directoryDisk = tailView.getUint32(locatorInTail + 4, true);
+  const recordOffset = readUint64(tailView, locatorInTail + 8, fileName, 'ZIP64 end record offset');
+  const diskCount = tailView.getUint32(locatorInTail + 16, true);
   if (directoryDisk !== 0 || diskCount > 1) {
     throw splitArchiveError(fileName, diskCount, directoryDisk);
   }
   const recordFits = recordOffset + ZIP64_END_SIZE <= locatorOffset;
-  if (!recordFits || view.getUint32(recordOffset, true) !== ZIP64_END_SIGNATURE) {
+  const view = recordFits ? viewOf(source.read(recordOffset, ZIP64_END_SIZE)) : null;
+  if (view === null || view.getUint32(0, true) !== ZIP64_END_SIGNATURE) {
     throw new DataFormatError({
       file: fileName,
       problem: 'the ZIP64 end of central directory record is missing',
       rule: 'The ZIP64 locator must point to a record with signature PK\\x06\\x06 before the locator',
-      received: `a locator pointing to byte ${recordOffset} of ${bytes.length}`,
+      received: `a locator pointing to byte ${recordOffset} of ${source.size}`,
       action: 'The archive is truncated or damaged. Download or export it again',
     });
   }
-  const diskNumber = view.getUint32(recordOffset + 16, true);
-  const recordDirectoryDisk = view.getUint32(recordOffset + 20, true);
+  const diskNumber = view.getUint32(16, true);
+  const recordDirectoryDisk = view.getUint32(20, true);
   if (diskNumber !== 0 || recordDirectoryDisk !== 0) {
     throw splitArchiveError(fileName, diskNumber, recordDirectoryDisk);
   }
   return {
     recordOffset,
-    entryCount: readUint64(view, recordOffset + 32, fileName, 'ZIP64 entry count'),
-    directorySize: readUint64(view, recordOffset + 40, fileName, 'ZIP64 central directory size'),
-    directoryOffset: readUint64(view, recordOffset + 48, fileName, 'ZIP64 central directory offset'),
+    entryCount: readUint64(view, 32, fileName, 'ZIP64 entry count'),
+    directorySize: readUint64(view, 40, fileName, 'ZIP64 central directory size'),
+    directoryOffset: readUint64(view, 48, fileName, 'ZIP64 central directory offset'),
   };
 }
 
+/** Parses the central directory held in `bytes`, which begins at byte `directoryOffset` of the archive. */
 function readCentralDirectory(
   bytes: Uint8Array,
   view: DataView,
   directoryOffset: number,
-  directorySize: number,
   entryCount: number,
   fileName: string,
 ): ZipEntry[] {
   const entries: ZipEntry[] = [];
-  const directoryEnd = directoryOffset + directorySize;
-  let offset = directoryOffset;
+  const directoryEnd = bytes.length;
+  let offset = 0;
 
   for (let index = 0; index < entryCount; index++) {
     const fits = offset + CENTRAL_HEADER_SIZE <= directoryEnd;
@@ -284,7 +311,7 @@ function readCentralDirectory(
         file: fileName,
         problem: 'the ZIP central directory is damaged',
         rule: `The directory must contain ${entryCount} file headers, each starting with PK\\x01\\x02`,
-        received: `no valid header for entry ${index + 1} at byte ${offset}`,
+        received: `no valid header for entry ${index + 1} at byte ${directoryOffset + offset}`,
         action: 'The archive is damaged. Download or export it again',
       });
     }
@@ -308,7 +335,7 @@ function readCentralDirectory(
         file: fileName,
         problem: 'the ZIP central directory is damaged',
         rule: 'Each file header, with its name, extra field and comment, must lie inside the directory',
-        received: `entry ${index + 1} ending at byte ${recordEnd}, past the directory end at ${directoryEnd}`,
+        received: `entry ${index + 1} ending at byte ${directoryOffset + recordEnd}, past the directory end at ${directoryOffset + directoryEnd}`,
         action: 'The archive is damaged. Download or export it again',
       });
     }
@@ -376,38 +403,39 @@ function findZip64Extra(
 }
 
 /** Returns the offset of the entry's data, after checking its local header and that it is not truncated. */
-function locateEntryData(bytes: Uint8Array, entry: ZipEntry, fileName: string): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function locateEntryData(source: ByteSource, entry: ZipEntry, fileName: string): number {
   const headerOffset = entry.localHeaderOffset;
-  const headerFits = headerOffset + LOCAL_HEADER_SIZE <= bytes.length;
-  if (!headerFits || view.getUint32(headerOffset, true) !== LOCAL_HEADER_SIGNATURE) {
+  const headerFits = headerOffset + LOCAL_HEADER_SIZE <= source.size;
+  const view = headerFits ? viewOf(source.read(headerOffset, LOCAL_HEADER_SIZE)) : null;
+  if (view === null || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) {
     throw new DataFormatError({
       file: fileName,
       entry: entry.name,
       problem: 'the ZIP local file header is missing',
       rule: 'The central directory must point to a header starting with PK\\x03\\x04',
-      received: `an offset of ${headerOffset} in an archive of ${bytes.length} bytes`,
+      received: `an offset of ${headerOffset} in an archive of ${source.size} bytes`,
       action: 'The archive is damaged. Download or export it again',
     });
   }
-  const nameLength = view.getUint16(headerOffset + 26, true);
-  const extraLength = view.getUint16(headerOffset + 28, true);
+  const nameLength = view.getUint16(26, true);
+  const extraLength = view.getUint16(28, true);
   const dataStart = headerOffset + LOCAL_HEADER_SIZE + nameLength + extraLength;
   const dataEnd = dataStart + entry.compressedSize;
-  if (dataEnd > bytes.length) {
+  if (dataEnd > source.size) {
     throw new DataFormatError({
       file: fileName,
       entry: entry.name,
       problem: 'the ZIP entry is truncated',
       rule: `The entry's ${entry.compressedSize} compressed bytes must lie inside the archive`,
-      received: `data from byte ${dataStart} to ${dataEnd} in an archive of ${bytes.length} bytes`,
+      received: `data from byte ${dataStart} to ${dataEnd} in an archive of ${source.size} bytes`,
       action: 'The archive is truncated. Download or export it again',
     });
   }
   return dataStart;
 }
 
-function readStored(stored: Uint8Array, entry: ZipEntry, fileName: string): Uint8Array {
+/** Checks a stored entry's sizes and returns its bytes, copied unless `owned` marks them as a copy already. */
+function readStored(stored: Uint8Array, entry: ZipEntry, fileName: string, owned: boolean): Uint8Array {
   if (entry.compressedSize !== entry.uncompressedSize) {
     throw new DataFormatError({
       file: fileName,
@@ -418,7 +446,7 @@ function readStored(stored: Uint8Array, entry: ZipEntry, fileName: string): Uint
       action: 'The archive is damaged. Download or export it again',
     });
   }
-  return stored.slice();
+  return owned ? stored : stored.slice();
 }
 
 function inflateEntry(compressed: Uint8Array, entry: ZipEntry, fileName: string): Uint8Array {

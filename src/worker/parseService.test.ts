@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 
 import { expectedReaders, maxRelativeError, readReaderFixture } from '../../test/fixtures/readers/readerFixtures';
+import { sliceableBlob } from '../../test/fixtures/sliceableBlob';
+import { createNpyArray } from '../data/npy';
+import { writeNpz } from '../data/npz';
 import type { ScanMapping } from '../data/readers/detect';
 import { startParseWorker, type ParseWorkerMessage, type ParseWorkerRequest } from './parseClient';
 import { createParseService, transferablesOf, type ParseProgress } from './parseService';
@@ -40,6 +43,50 @@ describe('parse service', () => {
     expect(outcome.fileBytes).toBe(size);
     expect(progress.some((update) => update.stage === 'reading' && update.bytesRead === size && update.totalBytes === size)).toBe(true);
     expect(progress.at(-1)?.stage).toBe('parsing');
+  });
+
+  it('should read .npz members lazily', async () => {
+    const fixture = new Uint8Array(readReaderFixture('pinn-amplitude.npz'));
+    const { blob, readSlice } = sliceableBlob(fixture);
+    const progress: ParseProgress[] = [];
+    const outcome = await createParseService({ origin: ORIGIN, onProgress: (update) => progress.push(update), progressInterval_ms: 0, readSlice }).read(
+      { kind: 'file', file: blob, name: 'pinn-amplitude.npz' },
+      {},
+    );
+    if (outcome.kind !== 'dataset') throw new Error('expected a dataset');
+    expect(maxRelativeError(outcome.result.dataset.intensities, expectedReaders['pinn-amplitude.npz'].intensities, 1e-3)).toBeLessThan(1e-5);
+    expect(outcome.fileBytes).toBe(fixture.length);
+    expect(progress.at(-1)).toEqual({ stage: 'parsing', bytesRead: fixture.length, totalBytes: fixture.length });
+  });
+
+  it('should read a stored stack once', async () => {
+    // 40 patterns of 64 × 64 float32 amplitudes (640 KiB), stored as numpy.savez stores them.
+    const patternCount = 40;
+    const size = 64;
+    const amplitudes = Float32Array.from({ length: patternCount * size * size }, (_, i) => (i % 997) / 10);
+    const file = writeNpz(
+      {
+        diffraction: createNpyArray('float32', [patternCount, size, size], amplitudes),
+        xcoords: createNpyArray('float64', [patternCount], Float64Array.from({ length: patternCount }, (_, i) => 40 + 3 * i)),
+        ycoords: createNpyArray('float64', [patternCount], Float64Array.from({ length: patternCount }, (_, i) => 40 + 2 * i)),
+      },
+      { compression: 'store' },
+    );
+    const { blob, readSlice, calls } = sliceableBlob(file);
+    const lazy = await createParseService({ origin: ORIGIN, onProgress: () => {}, readSlice }).read({ kind: 'file', file: blob, name: 'big.npz' }, {});
+    const whole = await createParseService({ origin: ORIGIN, onProgress: () => {}, readSlice: null }).read({ kind: 'file', file: new Blob([new Uint8Array(file)]), name: 'big.npz' }, {});
+    if (lazy.kind !== 'dataset' || whole.kind !== 'dataset') throw new Error('expected datasets');
+
+    const intensities = lazy.result.dataset.intensities;
+    expect(intensities).toEqual(whole.result.dataset.intensities);
+    // Pattern 0, pixel [0, 0] is the stored pixel [32, 32] (inverse fftshift), squared.
+    const stored = amplitudes[32 * size + 32];
+    expect(intensities[0]).toBeCloseTo(stored * stored, 4);
+    // The archive's tail (at most 64 KiB plus the end records) and then each member once.
+    const bytesRead = calls.reduce((sum, [start, end]) => sum + end - start, 0);
+    expect(bytesRead).toBeLessThan(file.length + 70_000);
+    // The intensities live in the buffer read for the stack member, not in a further copy.
+    expect(intensities.buffer.byteLength).toBeLessThan(intensities.byteLength + 1024);
   });
 
   it('should force the measurement domain', async () => {

@@ -3,7 +3,16 @@
  * chunks while reporting bytes read, runs the matching reader, and computes the pre-run summary
  * and validation report. A plain object of async functions, so Node tests call it directly.
  */
-import { applyHdf5Mapping, applyMapping as applyArchiveMapping, readScanFile, type ScanMapping } from '../data/readers/detect';
+import { blobByteSource, fileReaderSyncSliceReader, type BlobSliceReader, type ByteSource } from '../data/byteSource';
+import {
+  applyHdf5Mapping,
+  applyMapping as applyArchiveMapping,
+  detectContainer,
+  readNpzScanFile,
+  readScanFile,
+  type ScanFileReadOptions,
+  type ScanMapping,
+} from '../data/readers/detect';
 import type { ArraySummary, MeasurementDomain, ReadResult } from '../data/readers/readResult';
 import { summarizeReadResult, type ScanReadSummary } from '../data/readers/scanSummary';
 import { validateScanDataset, type ValidationReport } from '../data/validate';
@@ -62,6 +71,12 @@ export interface ParseServiceHooks {
   fetch?: typeof fetch;
   /** Minimum interval between progress reports while reading. Defaults to 50 ms. */
   progressInterval_ms?: number;
+  /**
+   * Reads a slice of a local file synchronously, so that an .npz is read member by member rather
+   * than whole. Defaults to the worker's FileReaderSync; null, or no FileReaderSync, reads the
+   * file whole first.
+   */
+  readSlice?: BlobSliceReader | null;
 }
 
 /** The file kept in the worker between a MappingRequest and applyMapping. */
@@ -75,20 +90,31 @@ export function createParseService(hooks: ParseServiceHooks): ParseApi {
   return {
     async read(source, options) {
       pending = null;
-      const bytes = source.kind === 'file' ? await readBlob(source.file, source.name, hooks) : await readUrl(source.url, source.name, hooks);
-      hooks.onProgress({ stage: 'parsing', bytesRead: bytes.length, totalBytes: bytes.length });
-      const outcome = await readScanFile(bytes, source.name, {
+      const readOptions: ScanFileReadOptions = {
         ptychoPinn: options.measurement === undefined ? {} : { measurement: options.measurement },
         provenance: source.kind === 'url' ? `${source.url}, opened from this site; no licence is recorded in the file.` : undefined,
-      });
+      };
+      const zipSource = source.kind === 'file' ? await zipByteSource(source.file, hooks) : null;
+      let fileBytes: number;
+      let outcome;
+      if (zipSource !== null) {
+        fileBytes = zipSource.size;
+        outcome = readNpzScanFile(zipSource, source.name, readOptions);
+        hooks.onProgress({ stage: 'parsing', bytesRead: fileBytes, totalBytes: fileBytes });
+      } else {
+        const bytes = source.kind === 'file' ? await readBlob(source.file, source.name, hooks) : await readUrl(source.url, source.name, hooks);
+        fileBytes = bytes.length;
+        hooks.onProgress({ stage: 'parsing', bytesRead: fileBytes, totalBytes: fileBytes });
+        outcome = await readScanFile(bytes, source.name, readOptions);
+      }
       if (outcome.kind === 'mapping-required' || outcome.kind === 'hdf5-mapping-required') {
         pending =
           outcome.kind === 'mapping-required'
-            ? { container: 'npz', archive: outcome.archive, fileBytes: bytes.length }
-            : { container: 'hdf5', bytes: outcome.bytes, fileName: outcome.fileName, fileBytes: bytes.length };
-        return { kind: 'mapping-required', fileName: outcome.fileName, reason: outcome.reason, arrays: outcome.arrays, fileBytes: bytes.length };
+            ? { container: 'npz', archive: outcome.archive, fileBytes }
+            : { container: 'hdf5', bytes: outcome.bytes, fileName: outcome.fileName, fileBytes };
+        return { kind: 'mapping-required', fileName: outcome.fileName, reason: outcome.reason, arrays: outcome.arrays, fileBytes };
       }
-      return finish(outcome, bytes.length);
+      return finish(outcome, fileBytes);
     },
 
     async applyMapping(mapping) {
@@ -138,6 +164,20 @@ function allocate(size: number, name: string): Uint8Array {
       { cause: error },
     );
   }
+}
+
+/**
+ * Opens a ByteSource over a local file that starts like a ZIP archive (.npz), so the reader reads
+ * it member by member and reports bytes read. Returns null for other files, or where no
+ * synchronous slice reader exists, and those files are read whole.
+ */
+async function zipByteSource(file: Blob, hooks: ParseServiceHooks): Promise<ByteSource | null> {
+  const readSlice = hooks.readSlice === undefined ? fileReaderSyncSliceReader() : hooks.readSlice;
+  if (readSlice === null) return null;
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  if (detectContainer(head) !== 'zip') return null;
+  const report = throttledReporter(hooks, file.size);
+  return blobByteSource(file, readSlice, { onRead: (bytesRead) => report(Math.min(bytesRead, file.size)) });
 }
 
 /** Reads a Blob in chunks through blob.stream(), reporting bytes read at most every progressInterval_ms. */

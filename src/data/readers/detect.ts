@@ -4,6 +4,7 @@
  * Arrays that match no layout come back as a MappingRequired result (Hdf5MappingRequired for an
  * HDF5 file without CXI's paths) for the user to map.
  */
+import { memoryByteSource, type ByteSource } from '../byteSource';
 import { DataFormatError, describeLeadingBytes } from '../errors';
 import type { NpyReadOptions } from '../npy';
 import { listNpzKeys, readNpzArray } from '../npz';
@@ -64,7 +65,7 @@ export async function readScanFile(
   const container = detectContainer(bytes);
   switch (container) {
     case 'zip':
-      return readNpzScan(openZip(bytes, fileName), options, provenance);
+      return readNpzScanFile(memoryByteSource(bytes), fileName, { ...options, provenance });
     case 'hdf5':
       return readHdf5Scan(bytes, fileName, { cxi: options.cxi, provenance });
     case 'npy':
@@ -84,6 +85,15 @@ export async function readScanFile(
         action: 'Choose an .npz or .cxi file, or convert the scan to one of them',
       });
   }
+}
+
+/**
+ * Reads an .npz scan through a ByteSource. Only the archive's directory and the arrays the reader
+ * needs are read, each once, so a source that reads from a File keeps little more than the
+ * dataset in memory.
+ */
+export function readNpzScanFile(source: ByteSource, fileName: string, options: ScanFileReadOptions = {}): ScanFileReadOutcome {
+  return readNpzScan(openZip(source, fileName), options, options.provenance ?? localFileProvenance(fileName));
 }
 
 /** Picks the layout of an opened .npz from its keys: tike, PtychoPINN, or none (mapping). */

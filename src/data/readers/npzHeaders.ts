@@ -33,26 +33,27 @@ export function readNpzMemberHeader(archive: ZipArchive, entry: ZipEntry, option
  * its local header does not fit the archive.
  */
 function readEntryPrefix(archive: ZipArchive, entry: ZipEntry, byteCount: number): Uint8Array {
-  const bytes = archive.bytes;
+  const source = archive.source;
   const headerAt = entry.localHeaderOffset;
   const readWhole = () => readZipEntry(archive, entry);
   const encrypted = (entry.flags & 1) !== 0;
-  if (encrypted || headerAt + LOCAL_HEADER_SIZE > bytes.length) {
+  if (encrypted || headerAt + LOCAL_HEADER_SIZE > source.size) {
     return readWhole();
   }
 
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(headerAt, true) !== LOCAL_HEADER_SIGNATURE) {
+  const header = source.read(headerAt, LOCAL_HEADER_SIZE);
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) {
     return readWhole();
   }
-  const dataAt = headerAt + LOCAL_HEADER_SIZE + view.getUint16(headerAt + 26, true) + view.getUint16(headerAt + 28, true);
+  const dataAt = headerAt + LOCAL_HEADER_SIZE + view.getUint16(26, true) + view.getUint16(28, true);
   const dataEnd = dataAt + entry.compressedSize;
-  if (dataEnd > bytes.length) {
+  if (dataEnd > source.size) {
     return readWhole();
   }
 
   if (entry.method === METHOD_STORED) {
-    return bytes.slice(dataAt, Math.min(dataEnd, dataAt + byteCount));
+    return source.read(dataAt, Math.min(dataEnd, dataAt + byteCount) - dataAt).slice();
   }
   if (entry.method !== METHOD_DEFLATE) {
     return readWhole();
@@ -67,7 +68,7 @@ function readEntryPrefix(archive: ZipArchive, entry: ZipEntry, byteCount: number
   try {
     for (let at = dataAt; at < dataEnd && inflated < byteCount; at += INFLATE_STEP_BYTES) {
       const end = Math.min(at + INFLATE_STEP_BYTES, dataEnd);
-      inflater.push(bytes.subarray(at, end), end === dataEnd);
+      inflater.push(source.read(at, end - at), end === dataEnd);
     }
   } catch {
     return readWhole();

@@ -110,7 +110,8 @@ export function readPtychoPinnArchive(archive: ZipArchive, options: PtychoPinnRe
   const detected = detectZeroFrequency(stack, geometry, measurement.assumed);
   const zeroFrequency = resolveZeroFrequency(detected, geometry.patternSize, options.zeroFrequency ?? 'centre', 'PtychoPINN');
   notices.push(zeroFrequency.notice);
-  const intensities = buildIntensities(stack, geometry, measurement.assumed, zeroFrequency.location.shifted);
+  // The stack was read for this dataset alone, so a float32 stack becomes the intensities in place.
+  const intensities = buildIntensities(stack, geometry, measurement.assumed, zeroFrequency.location.shifted, true);
 
   // Positions: centre coordinates converted to top-left corners.
   const { patternCount, patternSize } = geometry;

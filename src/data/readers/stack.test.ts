@@ -50,6 +50,28 @@ describe('buildIntensities', () => {
     const result = buildIntensities(floatStack([1, 2, 2], [0.5, 1, 2, 3]), { layout: 'patterns-first', patternCount: 1, patternSize: 2 }, 'amplitude', false);
     expect(Array.from(result)).toEqual([0.25, 1, 4, 9]);
   });
+
+  it('should convert float32 in place', () => {
+    const values = Float32Array.from(reference.input ?? []);
+    const result = buildIntensities(floatStack([3, 5, 5], values), geometry, 'counts', true, true);
+    expect(result).toBe(values);
+    expect(Array.from(result)).toEqual(reference.intensities);
+  });
+
+  it('should square amplitudes in place', () => {
+    const values = Float32Array.from([0.5, 1, 2, 3]);
+    const result = buildIntensities(floatStack([1, 2, 2], values), { layout: 'patterns-first', patternCount: 1, patternSize: 2 }, 'amplitude', true, true);
+    expect(result).toBe(values);
+    // ifftshift of [[0.25, 1], [4, 9]] for N = 2 swaps both axes.
+    expect(Array.from(result)).toEqual([9, 4, 1, 0.25]);
+  });
+
+  it('should copy float64 stacks', () => {
+    const float64 = Float64Array.from(reference.input ?? []);
+    const result = buildIntensities({ shape: [3, 5, 5], dtype: 'float64', isInteger: false, values: float64 }, geometry, 'counts', true, true);
+    expect(Array.from(result)).toEqual(reference.intensities);
+    expect(Array.from(float64)).toEqual(Array.from(reference.input ?? []));
+  });
 });
 
 describe('detectZeroFrequency', () => {

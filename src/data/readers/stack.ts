@@ -320,13 +320,27 @@ export function resolveZeroFrequency(
 /**
  * Builds the dataset's intensity array: patterns first, squared when the file contains amplitudes,
  * and with an inverse fftshift when `shift` is true, all in one pass over the stored values.
+ *
+ * With `reuseStack`, a float32 stack stored patterns first is converted in place, one pattern at a
+ * time, and returned: a large file then needs no second copy of its patterns. The stack's values
+ * must not be used afterwards. Other stacks get a new array either way.
  */
-export function buildIntensities(stack: RealArray, geometry: StackGeometry, domain: MeasurementDomain, shift: boolean): Float32Array {
+export function buildIntensities(
+  stack: RealArray,
+  geometry: StackGeometry,
+  domain: MeasurementDomain,
+  shift: boolean,
+  reuseStack = false,
+): Float32Array {
   const { patternCount, patternSize } = geometry;
   const pixels = patternSize * patternSize;
+  const values = stack.values;
+  if (reuseStack && values instanceof Float32Array && geometry.layout === 'patterns-first' && values.length === patternCount * pixels) {
+    convertInPlace(values, geometry, domain, shift);
+    return values;
+  }
   const half = shift ? Math.floor(patternSize / 2) : 0;
   const square = domain === 'amplitude';
-  const values = stack.values;
   const result = new Float32Array(patternCount * pixels);
   for (let pattern = 0; pattern < patternCount; pattern++) {
     for (let row = 0; row < patternSize; row++) {
@@ -340,6 +354,27 @@ export function buildIntensities(stack: RealArray, geometry: StackGeometry, doma
     }
   }
   return result;
+}
+
+/** Converts a float32, patterns-first stack as buildIntensities does, through a one-pattern scratch copy. */
+function convertInPlace(values: Float32Array, geometry: StackGeometry, domain: MeasurementDomain, shift: boolean): void {
+  const { patternCount, patternSize } = geometry;
+  const pixels = patternSize * patternSize;
+  const half = shift ? Math.floor(patternSize / 2) : 0;
+  const square = domain === 'amplitude';
+  const scratch = new Float32Array(pixels);
+  for (let pattern = 0; pattern < patternCount; pattern++) {
+    const start = pattern * pixels;
+    scratch.set(values.subarray(start, start + pixels));
+    for (let row = 0; row < patternSize; row++) {
+      const sourceRow = ((row + half) % patternSize) * patternSize;
+      const targetRow = start + row * patternSize;
+      for (let column = 0; column < patternSize; column++) {
+        const value = scratch[sourceRow + ((column + half) % patternSize)];
+        values[targetRow + column] = square ? value * value : value;
+      }
+    }
+  }
 }
 
 /** Applies an inverse fftshift to one N×N image, returning a new array. */
