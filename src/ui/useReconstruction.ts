@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ScanDataset } from '../data/dataset';
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import { defaultsFor, type PieOptions } from '../solvers/pie/options';
+import type { PieStartPoint } from '../solvers/pie/startPoint';
 import type { SavedPinnModel } from '../solvers/pinn/modelFiles';
 import { defaultPinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { startReconstructionWorker, type ReconstructionClient } from '../worker/client';
@@ -33,6 +34,9 @@ export interface ReconstructionSession {
   progress: ReconstructionProgress | null;
   snapshot: ReconstructionSnapshot | null;
   summary: RunSummary | null;
+  /** Start point of the next rPIE or ePIE run with its file name, or null for a flat start. */
+  startPoint: LabelledStartPoint | null;
+  setStartPoint(startPoint: LabelledStartPoint | null): void;
   start(): void;
   stop(): void;
   pinnOptions: PinnRunOptions;
@@ -43,6 +47,10 @@ export interface ReconstructionSession {
   /** Method of the current or last run. */
   activeMethod: 'pie' | 'pinn';
   startPinn(): void;
+  /** What Resume would do with the current settings, or null when no run can resume. */
+  pinnResume: PinnResumeState | null;
+  /** Continues the last PtychoPINN run for the Epochs setting's number of epochs. */
+  resumePinn(): void;
   /** Description of the worker's current PtychoPINN model, or null when there is none. */
   pinnModelLabel: string | null;
   inferPinn(): void;
@@ -52,6 +60,53 @@ export interface ReconstructionSession {
   /** Reconstructions of the even and the odd positions, for the half-scan FRC. */
   halves: HalvesResult | null;
   startHalves(): void;
+}
+
+/** A start point and the name of the file it came from. */
+export interface LabelledStartPoint {
+  startPoint: PieStartPoint;
+  fileName: string;
+}
+
+/** The PtychoPINN run that the worker can resume, as the page describes it. */
+export interface PinnResumeState {
+  /** Epochs trained so far; a resume starts with the next one. */
+  fromEpoch: number;
+  /** Epochs that a resume adds: the current Epochs setting. */
+  epochs: number;
+  /** Why Resume is unavailable with the current settings, or null when it is available. */
+  blockedReason: string | null;
+}
+
+const PINN_SETTING_LABELS: Record<Exclude<keyof PinnRunOptions, 'epochs'>, string> = {
+  batchSize: 'batch size',
+  learningRate: 'learning rate',
+  patternSize: 'network input',
+  filterScale: 'network width',
+  trainableProbe: 'probe training',
+  maxPatterns: 'patterns used',
+  seed: 'seed',
+};
+
+/**
+ * Returns why a run trained with `trained` cannot resume under `current`, or null when it can.
+ * Only the number of epochs may differ, because the weights, optimizer and batches belong to the
+ * other settings.
+ */
+export function pinnResumeBlockedReason(trained: PinnRunOptions, current: PinnRunOptions): string | null {
+  const changed = (Object.keys(PINN_SETTING_LABELS) as (keyof typeof PINN_SETTING_LABELS)[])
+    .filter((key) => trained[key] !== current[key])
+    .map((key) => PINN_SETTING_LABELS[key]);
+  if (changed.length > 0) {
+    return (
+      `The ${changed.join(', ')} changed since this network was trained. ` +
+      'Set them back to resume, or press Train PtychoPINN to start a new network.'
+    );
+  }
+  if (!Number.isInteger(current.epochs) || current.epochs < 1 || current.epochs > 10_000) {
+    return `Epochs must be a whole number from 1 to 10000 to resume, received ${current.epochs}.`;
+  }
+  return null;
 }
 
 export function useReconstruction(requested: RequestedBackend, dataset: ScanDataset | null): ReconstructionSession {
@@ -72,6 +127,9 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const [activeMethod, setActiveMethod] = useState<'pie' | 'pinn'>('pie');
   const [pinnModelLabel, setPinnModelLabel] = useState<string | null>(null);
   const [halves, setHalves] = useState<HalvesResult | null>(null);
+  /** Settings and epoch count of the PtychoPINN run that the worker can resume. */
+  const [resumablePinn, setResumablePinn] = useState<{ options: PinnRunOptions; epochsDone: number } | null>(null);
+  const [startPoint, setStartPoint] = useState<LabelledStartPoint | null>(null);
 
   useEffect(() => {
     setResolution(null);
@@ -121,7 +179,14 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     setHalves(null);
     setRunError(null);
     setRunState('idle');
+    // The worker ends the training run on another scan, and a new backend starts a new worker.
+    setResumablePinn(null);
   }, [dataset, requested]);
+
+  // A start point is made for one scan, so another scan drops it.
+  useEffect(() => {
+    setStartPoint(null);
+  }, [dataset]);
 
   useEffect(() => {
     const client = clientRef.current;
@@ -167,30 +232,49 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     setSummary(null);
     runInWorker(
       'pie',
-      (client) => client.reconstruct(options),
+      (client) => client.reconstruct(options, startPoint?.startPoint),
       (result) => {
         setSummary(result);
         return result.stopped ? 'stopped' : 'finished';
       },
     );
-  }, [options, runInWorker]);
+  }, [options, startPoint, runInWorker]);
 
-  const startPinn = useCallback(() => {
-    setPinnProgress(null);
-    setPinnSummary(null);
-    runInWorker(
-      'pinn',
-      (client) => client.trainPinn(pinnOptions),
-      (result) => {
+  /** Sends one PtychoPINN training request; on success the run it trained can resume. */
+  const runPinnTraining = useCallback(
+    (options: PinnRunOptions, request: (client: ReconstructionClient) => Promise<PinnRunSummary>) => {
+      setPinnSummary(null);
+      setResumablePinn(null);
+      // A failed request leaves nothing to resume, because the worker discards a run whose training failed.
+      runInWorker('pinn', request, (result) => {
         setPinnSummary(result);
+        setResumablePinn({ options, epochsDone: result.epochsDone });
         setPinnModelLabel(
           `trained here: ${result.epochsDone} epochs on ${result.patternCount} patterns of ${result.patternSize}², ` +
             `${(result.parameterCount / 1e6).toFixed(2)} M parameters`,
         );
         return result.stopReason === 'cancelled' ? 'stopped' : 'finished';
-      },
-    );
-  }, [pinnOptions, runInWorker]);
+      });
+    },
+    [runInWorker],
+  );
+
+  const startPinn = useCallback(() => {
+    setPinnProgress(null);
+    runPinnTraining(pinnOptions, (client) => client.trainPinn(pinnOptions));
+  }, [pinnOptions, runPinnTraining]);
+
+  const pinnResume: PinnResumeState | null = resumablePinn && {
+    fromEpoch: resumablePinn.epochsDone,
+    epochs: pinnOptions.epochs,
+    blockedReason: pinnResumeBlockedReason(resumablePinn.options, pinnOptions),
+  };
+
+  const resumePinn = useCallback(() => {
+    if (!resumablePinn || pinnResumeBlockedReason(resumablePinn.options, pinnOptions) !== null) return;
+    // The progress stays, so the loss plot extends with the resumed epochs.
+    runPinnTraining(resumablePinn.options, (client) => client.resumePinn(pinnOptions.epochs));
+  }, [pinnOptions, resumablePinn, runPinnTraining]);
 
   const startHalves = useCallback(() => {
     setHalves(null);
@@ -226,6 +310,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     const client = clientRef.current;
     if (!client) throw new Error('The reconstruction worker is not running.');
     const sidecar = await client.loadPinnModel(files);
+    setResumablePinn(null);
     setPinnModelLabel(
       `loaded: trained on ${sidecar.trainingScan.name} (${sidecar.trainingScan.patternCount} patterns), ` +
         `${sidecar.epochs} epochs, input ${sidecar.patternSize}²`,
@@ -248,6 +333,8 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     progress,
     snapshot,
     summary,
+    startPoint,
+    setStartPoint,
     start,
     stop,
     pinnOptions,
@@ -257,6 +344,8 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     pinnSummary,
     activeMethod,
     startPinn,
+    pinnResume,
+    resumePinn,
     pinnModelLabel,
     inferPinn,
     savePinnModel,

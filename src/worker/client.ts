@@ -86,8 +86,14 @@ export function startReconstructionWorker(events: WorkerEvents): ReconstructionC
   return {
     initialize: (requested) => call('initialize', requested),
     setDataset,
-    reconstruct: (options) => call('reconstruct', options),
+    reconstruct: (options, startPoint) => {
+      if (!startPoint) return call('reconstruct', options);
+      // Copies, so that the page keeps its start point for the next run after the transfer.
+      const sent = { ...startPoint, object: startPoint.object.slice(), probeModes: startPoint.probeModes.slice() };
+      return callWithTransfer('reconstruct', [options, sent], [sent.object.buffer, sent.probeModes.buffer]);
+    },
     trainPinn: (options) => call('trainPinn', options),
+    resumePinn: (epochs) => call('resumePinn', epochs),
     reconstructHalves: (options) => call('reconstructHalves', options),
     inferPinn: () => call('inferPinn'),
     savePinnModel: () => call('savePinnModel'),

@@ -2,6 +2,7 @@
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import type { ScanDataset } from '../data/dataset';
 import type { PieOptions } from '../solvers/pie/options';
+import type { PieStartPoint } from '../solvers/pie/startPoint';
 import type { PinnSidecar, SavedPinnModel } from '../solvers/pinn/modelFiles';
 import type { PinnRunOptions } from '../solvers/pinn/runOptions';
 
@@ -71,7 +72,9 @@ export interface PinnSnapshot {
 }
 
 export interface PinnProgress {
+  /** Epochs trained so far, counted from the start of the run, resumed segments included. */
   epochsDone: number;
+  /** Epoch at which the current request ends. */
   epochs: number;
   trainLosses: number[];
   validationLosses: number[];
@@ -82,9 +85,10 @@ export interface PinnProgress {
 }
 
 export interface PinnRunSummary {
+  /** Epochs trained since the run started, resumed segments included. */
   epochsDone: number;
   stopReason: 'epochs' | 'early-stopping' | 'cancelled';
-  /** Training time, without the final inference. */
+  /** Training time of every segment of the run, without the final inference of each. */
   training_ms: number;
   /** Time to predict every pattern and stitch the object once trained. */
   inference_ms: number;
@@ -99,8 +103,15 @@ export interface PinnRunSummary {
 export interface ReconstructionApi {
   initialize(requested: RequestedBackend): Promise<BackendResolution>;
   setDataset(dataset: ScanDataset): Promise<void>;
-  reconstruct(options: PieOptions): Promise<RunSummary>;
+  /** Runs rPIE or ePIE on the loaded scan, from `startPoint` when given, else from a flat object. */
+  reconstruct(options: PieOptions, startPoint?: PieStartPoint): Promise<RunSummary>;
   trainPinn(options: PinnRunOptions): Promise<PinnRunSummary>;
+  /**
+   * Trains the last PtychoPINN run for `epochs` more epochs from where it stopped: same weights,
+   * optimizer state, schedule and batch order. Rejects when a new run, a loaded model or another
+   * scan has ended that run.
+   */
+  resumePinn(epochs: number): Promise<PinnRunSummary>;
   /** Reconstructs the even and the odd scan positions separately, for a resolution estimate by FRC. */
   reconstructHalves(options: PieOptions): Promise<HalvesResult>;
   /** Reconstructs the loaded scan with the trained or loaded PtychoPINN model, without training. */

@@ -7,6 +7,7 @@ import { requestedBackendFrom, type RequestedBackend } from '../device/policy';
 import { cpuTestResolution } from '../device/testResolution';
 import { registerPhysicsKernels } from '../engine/register';
 import { defaultsFor } from '../solvers/pie/options';
+import type { PieStartPoint } from '../solvers/pie/startPoint';
 import type { ReconstructionProgress } from './protocol';
 import { createReconstructionService } from './service';
 
@@ -92,6 +93,50 @@ describe('reconstruction service', () => {
     await expect(service.reconstruct({ ...defaultsFor('rpie'), alpha: 0 })).rejects.toThrow(/Invalid PIE settings/);
     const after = await service.snapshot();
     expect(after).not.toBeNull();
+    expect(Array.from(after!.object)).toEqual(Array.from(before!.object));
+  });
+
+  it('continues from a start point', async () => {
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuTestResolution(r), onProgress: () => {} });
+    await service.initialize('cpu');
+    await service.setDataset(dataset);
+    const first = await service.reconstruct({ ...defaultsFor('rpie'), iterations: 10, batchSize: 8 });
+    const snapshot = (await service.snapshot())!;
+    const startPoint: PieStartPoint = {
+      object: snapshot.object,
+      objectHeight_px: snapshot.objectHeight,
+      objectWidth_px: snapshot.objectWidth,
+      originY_px: snapshot.originY_px,
+      originX_px: snapshot.originX_px,
+      probeModes: snapshot.probeModes,
+      probeModeCount: snapshot.probeModeCount,
+      probeSize_px: snapshot.probeSize,
+    };
+    const second = await service.reconstruct({ ...defaultsFor('rpie'), iterations: 1, batchSize: 8 }, startPoint);
+    expect(second.fourierErrors[0]).toBeLessThan(first.fourierErrors[0] / 2);
+    expect(second.fourierErrors[0]).toBeLessThan(1.1 * first.fourierErrors[9]);
+  });
+
+  it('keeps the last result when a start point does not fit', async () => {
+    const service = createReconstructionService({ resolveDevice: async (r) => cpuTestResolution(r), onProgress: () => {} });
+    await service.initialize('cpu');
+    await service.setDataset(dataset);
+    await service.reconstruct({ ...defaultsFor('rpie'), iterations: 2, batchSize: 8 });
+    const before = await service.snapshot();
+    const startPoint: PieStartPoint = {
+      object: new Float32Array(2).fill(1),
+      objectHeight_px: 1,
+      objectWidth_px: 1,
+      originY_px: 0,
+      originX_px: 0,
+      probeModes: new Float32Array(8 * 8 * 2).fill(1),
+      probeModeCount: 1,
+      probeSize_px: 8,
+    };
+    await expect(service.reconstruct({ ...defaultsFor('rpie'), iterations: 2, batchSize: 8 }, startPoint)).rejects.toThrow(
+      /probe is 8×8 pixels but the scan's patterns are 32×32/,
+    );
+    const after = await service.snapshot();
     expect(Array.from(after!.object)).toEqual(Array.from(before!.object));
   });
 

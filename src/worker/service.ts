@@ -9,6 +9,7 @@ import type { ScanDataset } from '../data/dataset';
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import { PieSolver } from '../solvers/pie/pie';
 import type { PieOptions } from '../solvers/pie/options';
+import type { PieStartPoint } from '../solvers/pie/startPoint';
 import type { PinnRunOptions } from '../solvers/pinn/runOptions';
 import { PinnRunner } from './pinnRunner';
 import { subsetDataset } from '../data/subset';
@@ -93,6 +94,8 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       dataset = next;
       solver?.dispose();
       solver = null;
+      // The model stays for inference on the new scan, but training cannot resume on other data.
+      pinn.endTraining();
     },
 
     async reconstructHalves(options: PieOptions): Promise<HalvesResult> {
@@ -158,12 +161,13 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       }
     },
 
-    async reconstruct(options: PieOptions): Promise<RunSummary> {
+    async reconstruct(options: PieOptions, startPoint?: PieStartPoint): Promise<RunSummary> {
       if (!resolution) throw new Error('The compute backend is not initialised; call initialize() first.');
       if (!dataset) throw new Error('No dataset is loaded; load one before reconstructing.');
       if (running) throw new Error('A reconstruction is already running.');
-      // Built before the previous solver is disposed, so invalid settings keep the last result.
-      const next = new PieSolver(dataset, options);
+      // Built before the previous solver is disposed, so invalid settings or a start point that
+      // does not fit the scan keep the last result.
+      const next = new PieSolver(dataset, options, startPoint);
       solver?.dispose();
       solver = next;
       running = true;
@@ -208,6 +212,21 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
           elapsed_ms: now() - started,
           backend: tf.getBackend(),
         };
+      } finally {
+        running = false;
+      }
+    },
+
+    async resumePinn(epochs: number): Promise<PinnRunSummary> {
+      if (running) throw new Error('A reconstruction is already running.');
+      running = true;
+      stopRequested = false;
+      try {
+        return await pinn.resume(epochs, {
+          onProgress: (progress) => dependencies.onPinnProgress?.(progress),
+          shouldStop: () => stopRequested,
+          now,
+        });
       } finally {
         running = false;
       }

@@ -8,6 +8,7 @@ import { PinnProgressPanel } from './PinnProgressPanel';
 import { PinnSummaryLine } from './PinnSummaryLine';
 import { formatIterations, ProgressPanel } from './ProgressPanel';
 import { SolverPanel } from './SolverPanel';
+import { StartPointPicker } from './StartPointPicker';
 
 export type ReconstructionMethod = 'pie' | 'pinn';
 
@@ -42,7 +43,18 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
         </select>
       </label>
       {method === 'pie' ? (
-        <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />
+        <>
+          <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />
+          {dataset && (
+            <StartPointPicker
+              dataset={dataset}
+              disabled={running}
+              requestedProbeModes={session.options.probeModes}
+              startPoint={session.startPoint}
+              onChange={session.setStartPoint}
+            />
+          )}
+        </>
       ) : (
         <PinnPanel
           options={session.pinnOptions}
@@ -86,7 +98,13 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
       {method === 'pie' ? (
         <ProgressPanel progress={session.progress} running={running && session.activeMethod === 'pie'} />
       ) : (
-        <PinnProgressPanel progress={session.pinnProgress} running={running && session.activeMethod === 'pinn'} />
+        <PinnProgressPanel
+          progress={session.pinnProgress}
+          running={running && session.activeMethod === 'pinn'}
+          resume={session.pinnResume}
+          resumeDisabled={running || loadingFile || !session.workerReady || session.deviceError !== null}
+          onResume={session.resumePinn}
+        />
       )}
       {session.runState === 'stopping' && (
         <p role="status">Stopping at the end of the current batch…</p>

@@ -1,0 +1,126 @@
+import { useEffect, useState } from 'react';
+
+import type { ScanDataset } from '../../data/dataset';
+import { readPtychodusProduct, type PtychodusProductReadResult } from '../../data/readers/ptychodusProduct';
+import { startPointFromProduct } from '../../solvers/pie/productStartPoint';
+import type { LabelledStartPoint } from '../useReconstruction';
+
+interface Props {
+  dataset: ScanDataset;
+  disabled: boolean;
+  /** Probe modes the next run requests, to say whether modes will be added or dropped. */
+  requestedProbeModes: number;
+  startPoint: LabelledStartPoint | null;
+  onChange(startPoint: LabelledStartPoint | null): void;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Describes how the run will change the product's mode count to the requested one. */
+function modeNote(productModes: number, requested: number): string {
+  if (productModes === requested) return '';
+  if (productModes < requested) {
+    return ` Probe modes is set to ${requested}, so ${plural(requested - productModes, 'mode')} will be added.`;
+  }
+  return ` Probe modes is set to ${requested}, so the ${plural(productModes - requested, 'weakest mode')} will be dropped.`;
+}
+
+/**
+ * Loads a Ptychodus product (.h5 or .npz) of the loaded scan as the start of the next rPIE or ePIE
+ * run: its object, probe modes and, unless unticked, its positions. The file is read in the page.
+ */
+export function StartPointPicker({ dataset, disabled, requestedProbeModes, startPoint, onChange }: Props) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const [product, setProduct] = useState<{ result: PtychodusProductReadResult; fileName: string } | null>(null);
+  const [usePositions, setUsePositions] = useState(true);
+
+  // The page drops the start point when another scan is loaded, so the product read for the old scan goes too.
+  useEffect(() => {
+    setProduct(null);
+    setProblem(null);
+  }, [dataset]);
+
+  const open = async (file: File | undefined) => {
+    setProblem(null);
+    if (!file) return;
+    try {
+      const result = await readPtychodusProduct(new Uint8Array(await file.arrayBuffer()), file.name);
+      const next = startPointFromProduct(result, dataset, file.name, usePositions);
+      setProduct({ result, fileName: file.name });
+      onChange({ startPoint: next, fileName: file.name });
+    } catch (error) {
+      setProblem(`${(error as Error).message} The start point was not changed.`);
+    }
+  };
+
+  const choosePositions = (checked: boolean) => {
+    setUsePositions(checked);
+    if (!product) return;
+    try {
+      const next = startPointFromProduct(product.result, dataset, product.fileName, checked);
+      onChange({ startPoint: next, fileName: product.fileName });
+    } catch (error) {
+      setProblem(`${(error as Error).message} The start point was not changed.`);
+    }
+  };
+
+  const clear = () => {
+    setProduct(null);
+    setProblem(null);
+    onChange(null);
+  };
+
+  const current = startPoint?.startPoint;
+  return (
+    <div className="start-point-picker">
+      <label className="field">
+        Start from a Ptychodus product of this scan (.h5 or .npz)
+        <input
+          type="file"
+          accept=".h5,.hdf5,.npz"
+          disabled={disabled}
+          onChange={(event) => {
+            const input = event.target;
+            void open(input.files?.[0]).finally(() => {
+              // Lets the same file be chosen again after the start point is cleared.
+              input.value = '';
+            });
+          }}
+        />
+      </label>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={usePositions}
+          disabled={disabled}
+          onChange={(event) => choosePositions(event.target.checked)}
+        />
+        Use the product's probe positions
+      </label>
+      {startPoint && current ? (
+        <p data-testid="start-point" role="status">
+          Reconstruct starts from {startPoint.fileName}: object {current.objectWidth_px}×{current.objectHeight_px} px,{' '}
+          {plural(current.probeModeCount, 'probe mode')}, positions from {current.positions ? 'the product' : 'the scan'}.
+          {modeNote(current.probeModeCount, requestedProbeModes)}{' '}
+          <button type="button" onClick={clear} disabled={disabled}>
+            Start from a flat object
+          </button>
+        </p>
+      ) : (
+        <p data-testid="start-point">Reconstruct starts from a flat object and the scan's probe guess.</p>
+      )}
+      {product?.result.notices.map((notice) => (
+        <p className="notice" key={notice}>
+          {notice}
+        </p>
+      ))}
+      {problem && (
+        <p className="banner banner-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
