@@ -1,8 +1,9 @@
 /**
  * One PtychoPINN run inside the worker: prepares the training arrays from the loaded scan, trains
  * with a stitched preview after every epoch, then times inference and stitching of the whole scan.
- * The model is kept after the run, so it can be saved or can reconstruct another scan.
- * It keeps the last trained model so that a later call can reuse it.
+ * The model is kept after the run, so it can be saved or can reconstruct another scan. The
+ * training state (data on the device, optimizer, schedule) is kept too, so that a stopped or
+ * finished run can resume, until a new run, a loaded model or another scan discards it.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -20,7 +21,7 @@ import {
 } from '../solvers/pinn/modelFiles';
 import { validatePinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { reconstructObject, type StitchedObject } from '../solvers/pinn/stitch';
-import { trainPinn } from '../solvers/pinn/train';
+import { PinnTrainer } from '../solvers/pinn/train';
 import type { PinnProgress, PinnRunSummary, PinnSnapshot } from './protocol';
 
 export interface PinnRunHooks {
@@ -41,70 +42,144 @@ function toSnapshot(stitched: StitchedObject, data: PinnTrainingData): PinnSnaps
   };
 }
 
+/** A training run that can resume: the trainer and what it was built from. */
+interface ResumableRun {
+  trainer: PinnTrainer;
+  data: PinnTrainingData;
+  options: PinnRunOptions;
+  datasetName: string;
+  datasetPatternSize: number;
+  /** Training time of all segments so far, without the final inference of each. */
+  training_ms: number;
+}
+
 export class PinnRunner {
+  /** The current model; the run's trainer owns it while a run can resume. */
   private model: tf.LayersModel | null = null;
   /** Description of the current model, written as the sidecar when it is saved. */
   private sidecar: PinnSidecar | null = null;
   private lastSnapshot: PinnSnapshot | null = null;
+  private resumable: ResumableRun | null = null;
 
   /** The stitched object of the last finished or stopped run. */
   get snapshot(): PinnSnapshot | null {
     return this.lastSnapshot;
   }
 
-  /** Drops the trained model, for example when another scan is loaded. */
+  /** Epochs trained by the run that can resume, or null when there is none. */
+  get resumableEpochs(): number | null {
+    return this.resumable?.trainer.epochsDone ?? null;
+  }
+
+  /** Drops the trained model and the training state, for example when another backend starts. */
   reset(): void {
-    this.model?.dispose();
-    this.model = null;
+    this.discardModel();
     this.sidecar = null;
     this.lastSnapshot = null;
   }
 
+  /**
+   * Frees the training state but keeps the model for saving and inference, for example when
+   * another scan is loaded. Afterwards the run cannot resume.
+   */
+  endTraining(): void {
+    if (!this.resumable) return;
+    this.model = this.resumable.trainer.releaseModel();
+    this.resumable = null;
+  }
+
+  private discardModel(): void {
+    if (this.resumable) {
+      this.resumable.trainer.dispose();
+      this.resumable = null;
+    } else {
+      this.model?.dispose();
+    }
+    this.model = null;
+  }
+
+  /** Trains a new network on `dataset` for options.epochs epochs; the previous model is discarded. */
   async run(dataset: ScanDataset, options: PinnRunOptions, hooks: PinnRunHooks): Promise<PinnRunSummary> {
     const problems = validatePinnRunOptions(options, dataset.patternSize);
     if (problems.length > 0) throw new Error(`Invalid PtychoPINN settings: ${problems.join(' ')}`);
 
     const started = hooks.now();
     const data = await preparePinnData(firstPatterns(dataset, options.maxPatterns), { patternSize: options.patternSize });
-    const trainLosses: number[] = [];
-    const validationLosses: number[] = [];
-    let epochsDone = 0;
-
-    const result = await trainPinn(
+    this.reset();
+    const trainer = new PinnTrainer(data, {
+      batchSize: options.batchSize,
+      learningRate: options.learningRate,
+      filterScale: options.filterScale,
+      trainableProbe: options.trainableProbe,
+      seed: options.seed,
+    });
+    this.model = trainer.model;
+    this.resumable = {
+      trainer,
       data,
-      {
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        learningRate: options.learningRate,
-        filterScale: options.filterScale,
-        trainableProbe: options.trainableProbe,
-        seed: options.seed,
-      },
-      {
+      options,
+      datasetName: dataset.name,
+      datasetPatternSize: dataset.patternSize,
+      training_ms: 0,
+    };
+    return this.trainSegment(this.resumable, options.epochs, hooks, started);
+  }
+
+  /**
+   * Trains the last run's network for `epochs` more epochs, continuing its weights, optimizer
+   * state, learning-rate schedule, early-stopping counters, batch order and loss history.
+   */
+  async resume(epochs: number, hooks: PinnRunHooks): Promise<PinnRunSummary> {
+    const run = this.resumable;
+    if (!run) {
+      throw new Error(
+        'No PtychoPINN training to resume: a new run, a loaded model or another scan ended it. Press Train to start one.',
+      );
+    }
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > 10_000) {
+      throw new Error(`Epochs to resume must be a whole number from 1 to 10000, received ${epochs}.`);
+    }
+    return this.trainSegment(run, epochs, hooks, hooks.now());
+  }
+
+  /** Trains `epochs` more epochs of `run`, then predicts and stitches the whole training scan. */
+  private async trainSegment(
+    run: ResumableRun,
+    epochs: number,
+    hooks: PinnRunHooks,
+    started: number,
+  ): Promise<PinnRunSummary> {
+    const { trainer, data, options } = run;
+    const targetEpochs = trainer.epochsDone + epochs;
+    const elapsed_ms = () => run.training_ms + hooks.now() - started;
+    const progressOf = (snapshot: PinnSnapshot | undefined): PinnProgress => ({
+      epochsDone: trainer.epochsDone,
+      epochs: targetEpochs,
+      trainLosses: trainer.history.map((report) => report.trainLoss),
+      validationLosses: trainer.history.map((report) => report.validationLoss),
+      learningRate: trainer.history.at(-1)?.learningRate ?? trainer.learningRate,
+      elapsed_ms: elapsed_ms(),
+      snapshot,
+    });
+
+    let result;
+    try {
+      result = await trainer.train(epochs, {
         shouldStop: hooks.shouldStop,
-        onEpochEnd: async (report, model) => {
-          epochsDone = report.epoch;
-          trainLosses.push(report.trainLoss);
-          validationLosses.push(report.validationLoss);
+        onEpochEnd: async (_report, model) => {
           // The preview predicts every pattern, about a third of an epoch's cost, so it is skipped
           // when a stop was requested.
           const preview = hooks.shouldStop() ? undefined : toSnapshot(await reconstructObject(model, data), data);
-          hooks.onProgress({
-            epochsDone,
-            epochs: options.epochs,
-            trainLosses: trainLosses.slice(),
-            validationLosses: validationLosses.slice(),
-            learningRate: report.learningRate,
-            elapsed_ms: hooks.now() - started,
-            snapshot: preview,
-          });
+          hooks.onProgress(progressOf(preview));
         },
-      },
-    );
-    const training_ms = hooks.now() - started;
+      });
+    } catch (error) {
+      // A failed step can leave the weights and the optimizer out of step, so the run cannot resume.
+      this.reset();
+      throw error;
+    }
+    run.training_ms = elapsed_ms();
 
-    this.model?.dispose();
-    this.model = result.model;
     const last = result.history.at(-1);
     this.sidecar = {
       format: 'ptychoscope-ptychopinn',
@@ -112,8 +187,8 @@ export class PinnRunner {
       patternSize: data.patternSize,
       filterScale: options.filterScale,
       trainingNormalization: data.normalization,
-      trainingScan: { name: dataset.name, patternCount: data.patternCount, patternSize: dataset.patternSize },
-      epochs: epochsDone,
+      trainingScan: { name: run.datasetName, patternCount: data.patternCount, patternSize: run.datasetPatternSize },
+      epochs: trainer.epochsDone,
       finalTrainLoss: last?.trainLoss ?? Number.NaN,
       finalValidationLoss: last && Number.isFinite(last.validationLoss) ? last.validationLoss : null,
       savedAt: '',
@@ -122,20 +197,12 @@ export class PinnRunner {
     const stitched = await reconstructObject(result.model, data);
     const inference_ms = hooks.now() - inferenceStarted;
     this.lastSnapshot = toSnapshot(stitched, data);
-    hooks.onProgress({
-      epochsDone,
-      epochs: options.epochs,
-      trainLosses,
-      validationLosses,
-      learningRate: result.history.at(-1)?.learningRate ?? options.learningRate,
-      elapsed_ms: hooks.now() - started,
-      snapshot: this.lastSnapshot,
-    });
+    hooks.onProgress({ ...progressOf(this.lastSnapshot), elapsed_ms: run.training_ms });
 
     return {
-      epochsDone,
+      epochsDone: trainer.epochsDone,
       stopReason: result.stopReason,
-      training_ms,
+      training_ms: run.training_ms,
       inference_ms,
       parameterCount: pinnParameterCount({ patternSize: options.patternSize, filterScale: options.filterScale }),
       patternSize: data.patternSize,
@@ -162,7 +229,7 @@ export class PinnRunner {
           'choose the model.json, weights and sidecar saved together.',
       );
     }
-    this.model?.dispose();
+    this.discardModel();
     this.model = model;
     this.sidecar = sidecar;
     this.lastSnapshot = null;

@@ -7,7 +7,7 @@ import { cpuTestResolution } from '../device/testResolution';
 import { registerPhysicsKernels } from '../engine/register';
 import { defaultPinnRunOptions } from '../solvers/pinn/runOptions';
 import { firstPatterns } from '../data/subset';
-import type { PinnProgress } from './protocol';
+import type { PinnProgress, ReconstructionApi } from './protocol';
 import { createReconstructionService } from './service';
 
 describe('PtychoPINN through the reconstruction service', () => {
@@ -48,6 +48,42 @@ describe('PtychoPINN through the reconstruction service', () => {
     expect(snapshot?.pixelSizeRatio).toBe(2);
     expect(snapshot?.object.length).toBe((snapshot?.objectHeight ?? 0) * (snapshot?.objectWidth ?? 0) * 2);
     expect(snapshot?.object.every(Number.isFinite)).toBe(true);
+  }, 120_000);
+
+  it('resumes after a stop with epochs numbered on', async () => {
+    const updates: PinnProgress[] = [];
+    let stopAfterFirstEpoch = true;
+    const service: ReconstructionApi = createReconstructionService({
+      resolveDevice: async (requested) => cpuTestResolution(requested),
+      onProgress: () => {},
+      onPinnProgress: (progress) => {
+        updates.push(progress);
+        // The stop request arrives with the report of epoch 1, so the run ends before epoch 2.
+        if (stopAfterFirstEpoch) void service.stop();
+      },
+    });
+    await service.initialize('cpu');
+    await service.setDataset(dataset);
+    const options = { ...defaultPinnRunOptions, epochs: 3, batchSize: 8, patternSize: 16, filterScale: 0.125 };
+    const first = await service.trainPinn(options);
+    stopAfterFirstEpoch = false;
+    expect(first.stopReason).toBe('cancelled');
+    expect(first.epochsDone).toBe(1);
+
+    updates.length = 0;
+    const second = await service.resumePinn(2);
+    expect(second.stopReason).toBe('epochs');
+    expect(second.epochsDone).toBe(3);
+    expect(updates.map((update) => update.epochsDone)).toEqual([2, 3, 3]);
+    expect(updates.every((update) => update.epochs === 3)).toBe(true);
+    expect(updates.at(-1)?.trainLosses).toHaveLength(3);
+    expect(second.training_ms).toBeGreaterThan(first.training_ms);
+
+    // Another scan ends the run but keeps the model for inference.
+    await service.setDataset(dataset);
+    await expect(service.resumePinn(1)).rejects.toThrow(/No PtychoPINN training to resume/);
+    const inferred = await service.inferPinn();
+    expect(inferred.patternCount).toBe(36);
   }, 120_000);
 
   it('rejects invalid settings with the setting named', async () => {

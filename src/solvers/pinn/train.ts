@@ -75,6 +75,8 @@ export interface PinnTrainingCallbacks {
    * least one batch is still validated and reported.
    */
   shouldStop?: () => boolean;
+  /** Called after every optimizer step, once its loss has been read, with the 1-based step count of this call to train. */
+  onBatchEnd?: (step: number) => void;
 }
 
 export type PinnStopReason = 'epochs' | 'early-stopping' | 'cancelled';
@@ -337,6 +339,7 @@ export class PinnTrainer {
   private async runEpochs(epochs: number, callbacks: PinnTrainingCallbacks): Promise<PinnStopReason> {
     const { settings, optimizer, state, variables } = this;
     const lastEpoch = this.reports.length + epochs;
+    let steps = 0;
     for (let epoch = this.reports.length + 1; epoch <= lastEpoch; epoch += 1) {
       const started_ms = performance.now();
       const learningRate = optimizer.currentLearningRate;
@@ -362,6 +365,8 @@ export class PinnTrainer {
         lossSum += (await loss.data())[0] * batch.length;
         patternsSeen += batch.length;
         loss.dispose();
+        steps += 1;
+        callbacks.onBatchEnd?.(steps);
       }
       const cancelled = patternsSeen < order.length;
 
