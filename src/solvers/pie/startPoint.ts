@@ -124,7 +124,8 @@ export function placeStartObject(start: PieStartPoint, geometry: ScanGeometry): 
  * modes are seeded as initialProbeModes seeds them: the first mode times a low-order polynomial,
  * each with 2 % of the total power, and the given modes are scaled down so the total power is
  * unchanged. With more given, the modes are first made orthogonal and sorted by power, and the
- * `count` strongest are kept, so the total power drops by the share of the dropped ones.
+ * `count` strongest are kept, so the total power drops by the share of the dropped ones. When that
+ * share exceeds START_COUNT_TOLERANCE, PieSolver's photon check then rescales the kept modes.
  */
 export function adjustProbeModeCount(modes: Float32Array, size: number, have: number, count: number): Float32Array {
   if (!Number.isInteger(count) || count < 1 || count > MAX_PROBE_MODES) {
