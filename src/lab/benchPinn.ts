@@ -48,7 +48,10 @@ export interface BenchPinnResult {
   numTensorsPerEpoch: number[];
   /** Seconds of each training step, the warm-up epoch's included. */
   stepSeconds: number[];
-  /** GPU memory once the data and the network are on the device, before the first step. */
+  /**
+   * GPU memory after the trainer is built, before the first step. The webgpu backend uploads a
+   * tensor on its first use, so there it reads close to 0.
+   */
   gpuMemoryBeforeTraining: GpuMemorySample;
   /** Maximum over the samples taken after every training step, each field on its own. */
   peakGpuMemoryDuringTraining: GpuMemorySample;

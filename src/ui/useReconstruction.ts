@@ -47,7 +47,7 @@ export interface ReconstructionSession {
   /** Method of the current or last run. */
   activeMethod: 'pie' | 'pinn';
   startPinn(): void;
-  /** What Resume would do with the current settings, or null when no run can resume. */
+  /** The run that Resume would continue under the current settings, or null when none can resume. */
   pinnResume: PinnResumeState | null;
   /** Continues the last PtychoPINN run for the Epochs setting's number of epochs. */
   resumePinn(): void;
@@ -74,7 +74,7 @@ export interface PinnResumeState {
   fromEpoch: number;
   /** Epochs that a resume adds: the current Epochs setting. */
   epochs: number;
-  /** Why Resume is unavailable with the current settings, or null when it is available. */
+  /** Reason that Resume is unavailable under the current settings, or null when it is available. */
   blockedReason: string | null;
 }
 
