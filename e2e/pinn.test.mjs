@@ -1,5 +1,6 @@
 // End-to-end: PtychoPINN trained in the page on a subset of the bundled scan, stitched and compared
-// with rPIE, on the WebGL fallback and on WebGPU (SwiftShader). A saved model is also loaded back.
+// with rPIE, on the WebGL fallback and on WebGPU (SwiftShader). A stopped run is resumed, and a
+// saved model is loaded back.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,56 @@ for (const [mode, backend] of [
     });
   });
 }
+
+describe('PtychoPINN stop and resume on webgl', () => {
+  test('resumes from the stopped epoch', async () => {
+    const browser = await launch('fallback');
+    const { page } = browser;
+    try {
+      await page.goto(`${server.url}/`);
+      await page.getByTestId('pattern-count').waitFor();
+      await page.getByRole('combobox', { name: 'Reconstruction method' }).selectOption('pinn');
+      await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
+      await page.getByRole('spinbutton', { name: /Patterns used/ }).fill(String(PATTERNS));
+      await page.getByRole('combobox', { name: 'Network width' }).selectOption('0.125');
+      await waitForEnabled(page, 'Train PtychoPINN');
+      await page.getByRole('button', { name: 'Train PtychoPINN' }).click();
+
+      // Stop once the first epoch is reported; the run ends after the current batch.
+      await page.getByTestId('pinn-progress-text').filter({ hasText: /Epoch 1 of 3/ }).waitFor({ timeout: RUN_TIMEOUT_MS });
+      await page.getByRole('button', { name: 'Stop' }).click();
+      const summary = page.getByTestId('pinn-summary');
+      await summary.waitFor({ timeout: RUN_TIMEOUT_MS });
+      const stoppedText = await summary.textContent();
+      const stoppedAt = Number(/stopped after (\d+) epochs/.exec(stoppedText)?.[1]);
+      assert.ok(stoppedAt >= 1, `expected a stop after epoch 1 or later, received "${stoppedText}"`);
+      assert.ok(stoppedAt < 3, `expected a stop before epoch 3 ended, received "${stoppedText}"`);
+
+      await page.getByRole('spinbutton', { name: 'Epochs' }).fill('2');
+      const note = page.getByTestId('pinn-resume-note');
+      assert.match(await note.textContent(), new RegExp(`continues from epoch ${stoppedAt} for 2 more epochs`));
+      await waitForEnabled(page, 'Resume');
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await page
+        .getByTestId('pinn-summary')
+        .filter({ hasText: new RegExp(`finished after ${stoppedAt + 2} epochs`) })
+        .waitFor({ timeout: RUN_TIMEOUT_MS });
+
+      const losses = JSON.parse(await page.getByTestId('pinn-losses').getAttribute('data-train'));
+      assert.equal(losses.length, stoppedAt + 2, `the loss history must continue, received ${losses}`);
+      assert.ok(losses.every(Number.isFinite), `losses must be finite: ${losses}`);
+      assert.match(
+        await page.getByTestId('pinn-progress-text').textContent(),
+        new RegExp(`Epoch ${stoppedAt + 2} of ${stoppedAt + 2}`),
+      );
+      assert.match(await note.textContent(), new RegExp(`continues from epoch ${stoppedAt + 2}`));
+      await page.getByTestId('pinn-phase').waitFor();
+      await page.screenshot({ path: join(artifactDir, 'pinn-resumed-webgl.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
 
 describe('PtychoPINN model files', () => {
   test('a saved model reloads and reconstructs at inference speed', async () => {
