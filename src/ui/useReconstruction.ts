@@ -99,7 +99,7 @@ export function pinnResumeBlockedReason(trained: PinnRunOptions, current: PinnRu
     .map((key) => PINN_SETTING_LABELS[key]);
   if (changed.length > 0) {
     return (
-      `The ${changed.join(', ')} changed since this network was trained. ` +
+      `The ${new Intl.ListFormat('en', { type: 'conjunction' }).format(changed)} changed since this network was trained. ` +
       'Set them back to resume, or press Train PtychoPINN to start a new network.'
     );
   }
