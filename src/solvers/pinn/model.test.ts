@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { relativeRms } from '../../../test/fixtures/kernels/load.mjs';
-import { registerFastCpuConvolutionGradient } from './cpuConvolutionGradient';
+import { registerFastCpuConvolutionGradient } from '../../engine/cpu/convolutionGradient';
 import { buildPinnModel, NearestUpsampling, pinnParameterCount } from './model';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom, shuffle } from '../../util/random';
-import { registerFastCpuConvolutionGradient } from './cpuConvolutionGradient';
+import { registerFastCpuConvolutionGradient } from '../../engine/cpu/convolutionGradient';
 import type { PinnTrainingData } from './dataPrep';
 import { poissonLoss } from './loss';
 import { buildPinnModel } from './model';
@@ -193,7 +193,7 @@ function snapshot(variables: tf.Variable[]): tf.Tensor[] {
  * more gives the same weights as training 4 at once.
  *
  * On the 'cpu' backend the constructor installs a faster convolution filter gradient (see
- * cpuConvolutionGradient.ts).
+ * src/engine/cpu/convolutionGradient.ts).
  */
 export class PinnTrainer {
   readonly settings: PinnTrainingOptions;

@@ -5,10 +5,8 @@
  * The stock kernel (@tensorflow/tfjs-backend-cpu 4.22) reads every operand through
  * TensorBuffer.get(...), which allocates per element. Measured on a 2-core machine while training
  * the 1/8-width network on 32×32 patterns, that kernel took 9.0 s of the 9.6 s of kernel time
- * in one batch of 16. This one
- * walks the flat NHWC arrays with contiguous inner loops and computes the same sums.
- * NOTE: it belongs with the other CPU kernels in src/engine/cpu; it lives here until that moves.
- * Remove it when tfjs-backend-cpu's own kernel stops going through TensorBuffer.get.
+ * in one batch of 16. This one walks the flat NHWC arrays with contiguous inner loops and computes
+ * the same sums. Remove it when tfjs-backend-cpu's own kernel stops going through TensorBuffer.get.
  */
 import * as tf from '@tensorflow/tfjs';
 
