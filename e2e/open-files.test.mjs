@@ -180,6 +180,24 @@ test('dropped file opens like a picked one', async () => {
   assert.match(summary.zeroFrequency, /at \[0, 0\], as this format stores it/);
 });
 
+test('file dropped during a run is refused', async () => {
+  const page = browser.page;
+  await page.getByRole('spinbutton', { name: 'Iterations' }).fill('500');
+  await page.getByRole('button', { name: 'Reconstruct' }).click();
+  await page.getByTestId('open-blocked').waitFor();
+  const patternCount = await page.getByTestId('pattern-count').textContent();
+  const dataTransfer = await page.evaluateHandle((values) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(values)], 'late.npz'));
+    return transfer;
+  }, [...readFileSync(join(fixtures, 'tike-layout.npz'))]);
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+  assert.match(await page.getByTestId('load-error').textContent(), /late\.npz was not opened because a reconstruction is running\. Stop it/);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByTestId('open-blocked').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('pattern-count').textContent(), patternCount);
+});
+
 // These two need App.tsx to pass `dataUrl={useDataUrl()}` to ScanFilePicker, and to keep a
 // ?data= scan when the bundled scan finishes loading later. Remove `todo` once it does.
 const DATA_URL_TODO = {};

@@ -135,7 +135,15 @@ export function ScanFilePicker({ disabled, onLoadingChange, onLoaded, onParsed, 
   };
 
   const openFile = (file: File | undefined) => {
-    if (!file || disabled || busy) return;
+    if (!file) return;
+    if (disabled) {
+      setProblem(`${file.name} was not opened because a reconstruction is running. Stop it (its result so far is kept), then open the file again.`);
+      return;
+    }
+    if (busy) {
+      setProblem(`${file.name} was not opened because another file is still being read. Open it again once that one has loaded.`);
+      return;
+    }
     void open({ kind: 'file', file, name: file.name });
   };
 
@@ -184,6 +192,11 @@ export function ScanFilePicker({ disabled, onLoadingChange, onLoaded, onParsed, 
           />
         </label>
         <p className="hint">The file is read in this browser tab and never uploaded.</p>
+        {disabled && (
+          <p className="hint" data-testid="open-blocked">
+            A reconstruction is running: stop it to open another scan.
+          </p>
+        )}
         {reading && <ReadingProgress reading={reading} />}
       </div>
       {problem && (
