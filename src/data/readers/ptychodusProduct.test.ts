@@ -190,3 +190,32 @@ describe('readPtychodusProduct on malformed input', () => {
     );
   });
 });
+
+describe('readPtychodusProduct on files that are not products', () => {
+  for (const name of ['empty.h5', 'empty.npz']) {
+    it(`should call ${name} empty`, async () => {
+      const read = readPtychodusProduct(new Uint8Array(0), name);
+      await expect(read).rejects.toThrow(DataFormatError);
+      await expect(read).rejects.toThrow(new RegExp(`^${name.replace('.', '\\.')}: the file is empty \\(0 bytes\\)`));
+      await expect(read).rejects.toThrow(/\.h5 or \.npz file written by Ptychodus/);
+      await expect(read).rejects.not.toThrow(/numpy\.savez|ZIP archive/);
+    });
+  }
+
+  it('should give HDF5 advice for a text file named .h5', async () => {
+    const read = readPtychodusProduct(new TextEncoder().encode('not a product\n'), 'notes.h5');
+    await expect(read).rejects.toThrow(/^notes\.h5: the file is not an HDF5 file\. An \.h5 product is an HDF5 file/);
+    await expect(read).rejects.toThrow(/Received 14 bytes/);
+    await expect(read).rejects.not.toThrow(/numpy\.savez/);
+  });
+
+  it('should name both formats for another name', async () => {
+    const read = readPtychodusProduct(new TextEncoder().encode('x'), 'product.bin');
+    await expect(read).rejects.toThrow(/neither an HDF5 file nor an NPZ \(ZIP\) archive/);
+  });
+
+  it('should name the missing dataset of a scan .h5', async () => {
+    const scan = readFileSync(resolve(import.meta.dirname, '../../../test/fixtures/readers/scan-n3.cxi'));
+    await expect(readPtychodusProduct(new Uint8Array(scan), 'scan.h5')).rejects.toThrow(/is missing.*product file written by Ptychodus/s);
+  });
+});

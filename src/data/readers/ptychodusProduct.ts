@@ -37,10 +37,43 @@ export interface PtychodusProductReadResult {
   notices: string[];
 }
 
-/** Reads a Ptychodus product, choosing HDF5 or NPZ from the first bytes. */
+/** Name endings of HDF5 files. A file with such a name but no HDF5 signature gets an HDF5 message. */
+const HDF5_NAME_ENDINGS = ['.h5', '.hdf5', '.hdf', '.cxi', '.nxs'];
+
+/** First bytes of a ZIP archive (a local file header), and so of an .npz file. */
+const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
+
+/**
+ * Reads a Ptychodus product, choosing HDF5 or NPZ from the first bytes. An empty file, or one that
+ * is neither HDF5 nor ZIP, is rejected with a message about products that fits the file name,
+ * rather than the NPZ reader's advice on numpy.savez.
+ */
 export async function readPtychodusProduct(bytes: Uint8Array, fileName: string): Promise<PtychodusProductReadResult> {
+  if (bytes.length === 0) {
+    throw new DataFormatError({
+      file: fileName,
+      problem: 'the file is empty (0 bytes)',
+      rule: 'A product is an .h5 or .npz file written by Ptychodus or by Ptychoscope\'s export',
+      received: 'no bytes',
+      action: 'Choose the product file again, or export it again if the copy is empty',
+    });
+  }
   if (findHdf5Superblock(bytes) >= 0) {
     return readPtychodusProductH5(bytes, fileName);
+  }
+  const isZip = ZIP_SIGNATURE.every((byte, index) => bytes[index] === byte);
+  if (!isZip) {
+    const lowerName = fileName.toLowerCase();
+    const namedHdf5 = HDF5_NAME_ENDINGS.some((ending) => lowerName.endsWith(ending));
+    throw new DataFormatError({
+      file: fileName,
+      problem: namedHdf5 ? 'the file is not an HDF5 file' : 'the file is neither an HDF5 file nor an NPZ (ZIP) archive',
+      rule: namedHdf5
+        ? 'An .h5 product is an HDF5 file, which starts with the HDF5 signature \\x89HDF, written by Ptychodus or by Ptychoscope\'s export'
+        : 'A product is an HDF5 file (.h5) or a ZIP archive (.npz) written by Ptychodus or by Ptychoscope\'s export',
+      received: `${bytes.length} bytes that start with neither signature`,
+      action: 'Choose a product file written by Ptychodus or Ptychoscope; this one may be damaged or of another type',
+    });
   }
   return readPtychodusProductNpz(bytes, fileName);
 }
