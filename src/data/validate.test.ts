@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { computeScanGeometry } from '../solvers/pie/geometry';
 import type { ScanDataset } from './dataset';
-import { validateScanDataset } from './validate';
+import { createNpyArray, type NpyArray } from './npy';
+import { writeNpz } from './npz';
+import { applyMapping } from './readers/mapping';
+import { readPtychoPinnNpz } from './readers/ptychoPinnNpz';
+import type { ReadResult } from './readers/readResult';
+import { isNearlyWhole, SQUARED_AMPLITUDE_TOLERANCE, validateScanDataset } from './validate';
+import { openZip } from './zip';
 
 function makeDataset(overrides: Partial<ScanDataset> = {}): ScanDataset {
   const patternCount = 3;
@@ -223,5 +229,174 @@ describe('validateScanDataset', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toContain('span 12345.5 pixels in x (from 0.1 to 12345.6)');
     expect(errors[0].message).toContain('12357 pixels wide');
+  });
+});
+
+/** Value of a centred beam at pixel (row, column) of an N×N pattern: large at N/2, small elsewhere. */
+function centredBeam(row: number, column: number, size: number): number {
+  return row === size / 2 && column === size / 2 ? 10000 : 4;
+}
+
+/** Same beam at the corner [0, 0], as stored by formats without a shift. */
+function cornerBeam(row: number, column: number): number {
+  return row === 0 && column === 0 ? 10000 : 4;
+}
+
+/** Builds a float32 stack of M patterns of N×N whose pixel (m, r, c) is `value(r, c)`, stored (M, N, N) or (N, N, M). */
+function buildStack(
+  count: number,
+  size: number,
+  layout: 'patterns-first' | 'patterns-last',
+  value: (row: number, column: number) => number,
+): Float32Array {
+  const values = new Float32Array(count * size * size);
+  for (let pattern = 0; pattern < count; pattern++) {
+    for (let row = 0; row < size; row++) {
+      for (let column = 0; column < size; column++) {
+        const index = layout === 'patterns-first' ? (pattern * size + row) * size + column : (row * size + column) * count + pattern;
+        values[index] = value(row, column);
+      }
+    }
+  }
+  return values;
+}
+
+function pinnArchive(stack: NpyArray, count: number): Uint8Array {
+  const coordinates = Float64Array.from({ length: count }, (_, index) => 20 + 3 * index);
+  return writeNpz({
+    diffraction: stack,
+    xcoords: createNpyArray('float64', [count], coordinates),
+    ycoords: createNpyArray('float64', [count], coordinates),
+  });
+}
+
+function validateRead(result: ReadResult) {
+  return validateScanDataset(result.dataset, { stackSource: result.stackSource, measurement: result.measurement?.assumed });
+}
+
+describe('validateScanDataset locations in the file', () => {
+  const count = 5;
+  const size = 16;
+
+  it('gives file indices for a NaN in a centred (M, N, N) stack', () => {
+    const values = buildStack(count, size, 'patterns-first', (row, column) => Math.sqrt(centredBeam(row, column, size)));
+    values[(3 * size + 5) * size + 5] = Number.NaN;
+    const archive = pinnArchive(createNpyArray('float32', [count, size, size], values), count);
+    const result = readPtychoPinnNpz(archive, 'nan.npz');
+    expect(result.zeroFrequency?.shifted).toBe(true);
+
+    const { errors } = validateRead(result);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].fileIndex).toEqual([3, 5, 5]);
+    expect(errors[0].message).toContain('diffraction[3, 5, 5] in the file');
+  });
+
+  it('gives file indices for a NaN at the corner of centred data', () => {
+    const values = buildStack(count, size, 'patterns-first', (row, column) => Math.sqrt(centredBeam(row, column, size)));
+    values[3 * size * size] = Number.NaN;
+    const result = readPtychoPinnNpz(pinnArchive(createNpyArray('float32', [count, size, size], values), count), 'nan.npz');
+
+    const { errors } = validateRead(result);
+    expect(errors[0].fileIndex).toEqual([3, 0, 0]);
+    expect(errors[0].message).toContain('diffraction[3, 0, 0] in the file');
+  });
+
+  it('gives file indices for a negative count in corner data', () => {
+    const values = buildStack(count, size, 'patterns-first', cornerBeam);
+    values[(4 * size + 6) * size + 6] = -3;
+    const archive = pinnArchive(createNpyArray('float32', [count, size, size], values), count);
+    const result = readPtychoPinnNpz(archive, 'negative.npz', { zeroFrequency: 'detect' });
+    expect(result.zeroFrequency?.shifted).toBe(false);
+
+    const { errors } = validateRead(result);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].code).toBe('negative-count');
+    expect(errors[0].fileIndex).toEqual([4, 6, 6]);
+    expect(errors[0].message).toContain('The first is -3 at diffraction[4, 6, 6] in the file');
+  });
+
+  it('gives file indices in (N, N, M) axis order', () => {
+    const values = buildStack(count, size, 'patterns-last', (row, column) => centredBeam(row, column, size));
+    values[(6 * size + 6) * count + 4] = -3;
+    const result = readPtychoPinnNpz(pinnArchive(createNpyArray('float32', [size, size, count], values), count), 'nnm.npz');
+    expect(result.stackSource?.layout).toBe('patterns-last');
+
+    const { errors } = validateRead(result);
+    expect(errors[0].fileIndex).toEqual([6, 6, 4]);
+    expect(errors[0].message).toContain('diffraction[6, 6, 4] in the file (pattern 4)');
+  });
+
+  it('gives file indices for a mapped stack with a channel axis', () => {
+    const values = buildStack(count, size, 'patterns-first', (row, column) => centredBeam(row, column, size));
+    values[(2 * size + 1) * size + 9] = Number.NaN;
+    const archive = openZip(
+      writeNpz({
+        frames: createNpyArray('float32', [count, size, size, 1], values),
+        pos: createNpyArray('float64', [count, 2], new Float64Array(2 * count).map((_, index) => 3 * index)),
+      }),
+      'mapped.npz',
+    );
+    const result = applyMapping(archive, {
+      stackKey: 'frames',
+      zeroFrequency: 'centre',
+      positions: { kind: 'pairs', key: 'pos', xComponent: 1 },
+      positionUnit: 'pixels',
+      positionReference: 'corner',
+      probeKey: null,
+    });
+
+    const { errors } = validateRead(result);
+    expect(errors[0].fileIndex).toEqual([2, 1, 9, 0]);
+    expect(errors[0].message).toContain('frames[2, 1, 9, 0] in the file');
+  });
+
+  it('keeps dataset locations without a stack source', () => {
+    const values = buildStack(count, size, 'patterns-first', cornerBeam);
+    values[(3 * size + 5) * size + 5] = Number.NaN;
+    const dataset = makeDataset({ patternCount: count, patternSize: size, intensities: values, positionX_px: new Float32Array(count), positionY_px: new Float32Array(count), probe: null });
+
+    const { errors } = validateScanDataset(dataset);
+    expect(errors[0].fileIndex).toBeUndefined();
+    expect(errors[0].message).toContain('pattern 3, row 5, column 5');
+  });
+});
+
+describe('validateScanDataset squared amplitudes', () => {
+  // Math.fround(Math.sqrt(k)) is NumPy's np.sqrt(k).astype(np.float32): both round the correctly
+  // rounded float64 square root to the nearest float32.
+  function squaredAmplitudes(counts: number[]): Float32Array {
+    return Float32Array.from(counts, (countValue) => Math.fround(Math.sqrt(countValue)) ** 2);
+  }
+  const counts = Array.from({ length: 4096 }, (_, index) => index * 37 + (index % 3));
+
+  it('finds the squares of float32 amplitudes not exactly whole', () => {
+    const intensities = squaredAmplitudes(counts);
+    expect(intensities.some((value) => value !== Math.round(value))).toBe(true);
+  });
+
+  it('accepts squared amplitudes of whole counts', () => {
+    const dataset = makeDataset({ patternCount: 16, patternSize: 16, intensities: squaredAmplitudes(counts), positionX_px: new Float32Array(16), positionY_px: new Float32Array(16), probe: null });
+    expect(validateScanDataset(dataset, { measurement: 'amplitude' }).warnings).toEqual([]);
+  });
+
+  it('warns about squared amplitudes of scaled counts', () => {
+    const scaled = counts.map((countValue) => countValue * 0.37);
+    const dataset = makeDataset({ patternCount: 16, patternSize: 16, intensities: squaredAmplitudes(scaled), positionX_px: new Float32Array(16), positionY_px: new Float32Array(16), probe: null });
+    const { warnings } = validateScanDataset(dataset, { measurement: 'amplitude' });
+    expect(warnings.map((warning) => warning.code)).toEqual(['non-integer-count']);
+  });
+
+  it('keeps the exact check for counts', () => {
+    const dataset = makeDataset({ patternCount: 16, patternSize: 16, intensities: squaredAmplitudes(counts), positionX_px: new Float32Array(16), positionY_px: new Float32Array(16), probe: null });
+    expect(validateScanDataset(dataset, { measurement: 'counts' }).warnings.map((warning) => warning.code)).toEqual(['non-integer-count']);
+  });
+});
+
+describe('isNearlyWhole', () => {
+  it('allows float32 rounding relative to the value', () => {
+    expect(isNearlyWhole(13185.9990234375, SQUARED_AMPLITUDE_TOLERANCE)).toBe(true);
+    expect(isNearlyWhole(20920.002, SQUARED_AMPLITUDE_TOLERANCE)).toBe(true);
+    expect(isNearlyWhole(0.37, SQUARED_AMPLITUDE_TOLERANCE)).toBe(false);
+    expect(isNearlyWhole(2.5, 0)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
  * Warnings describe data that will reconstruct, but probably not as the user intends.
  */
 import type { ScanDataset } from './dataset';
+import type { MeasurementDomain, StackSource } from './readers/readResult';
 
 export type ValidationSeverity = 'error' | 'warning';
 
@@ -32,6 +33,31 @@ export interface ValidationIssue {
   count?: number;
   /** Flat index into `field` of the first value with this problem, or the pattern index for 'empty-pattern'. */
   firstIndex?: number;
+  /** Index of that first value in the file's stored array, in the file's axis order, when the reader recorded the stack's source. */
+  fileIndex?: number[];
+}
+
+/** Facts about the file behind a dataset, from its reader, that let messages point into the file. */
+export interface ValidationContext {
+  /** Origin of the intensities in the file. Without it, locations are given in the dataset's layout. */
+  stackSource?: StackSource;
+  /**
+   * Quantity the file stored. Squared float32 amplitudes of whole counts are whole only to
+   * within float32 rounding, so with 'amplitude' the count check allows that rounding.
+   */
+  measurement?: MeasurementDomain;
+}
+
+/**
+ * Relative tolerance for taking a squared float32 amplitude as a whole count. Rounding the
+ * amplitude to float32 changes it by at most 2⁻²⁴ relative, its square by 2⁻²³, and the float32
+ * product adds 2⁻²⁴, about 1.8e-7 in all, so 1e-6 leaves a margin.
+ */
+export const SQUARED_AMPLITUDE_TOLERANCE = 1e-6;
+
+/** Checks whether `value` is a whole number to within `relativeTolerance` of its magnitude (at least of 1). */
+export function isNearlyWhole(value: number, relativeTolerance: number): boolean {
+  return Math.abs(value - Math.round(value)) <= relativeTolerance * Math.max(1, Math.abs(value));
 }
 
 /**
@@ -49,8 +75,11 @@ export interface ValidationReport {
   warnings: ValidationIssue[];
 }
 
-/** Checks sizes, lengths and values of a dataset. Returns empty lists for a valid dataset. */
-export function validateScanDataset(dataset: ScanDataset): ValidationReport {
+/**
+ * Checks sizes, lengths and values of a dataset. Returns empty lists for a valid dataset.
+ * `context` describes the file it was read from, so that pixel locations use the file's indices.
+ */
+export function validateScanDataset(dataset: ScanDataset, context: ValidationContext = {}): ValidationReport {
   const report: ValidationReport = { errors: [], warnings: [] };
   const { patternCount, patternSize } = dataset;
 
@@ -85,7 +114,7 @@ export function validateScanDataset(dataset: ScanDataset): ValidationReport {
     checkLength(report, 'probe', dataset.probe.length, 2 * pixelsPerPattern, `a ${patternSize}×${patternSize} interleaved complex probe`);
 
   if (intensitiesFit) {
-    checkIntensities(report, dataset.intensities, patternSize);
+    checkIntensities(report, dataset.intensities, patternSize, context);
   }
   if (xFit && checkFinite(report, 'positionX_px', dataset.positionX_px, (index) => `position ${index}`)) {
     checkObjectSide(report, 'positionX_px', dataset.positionX_px, patternSize);
@@ -107,7 +136,7 @@ function addIssue(
   code: ValidationCode,
   field: ValidatedField,
   message: string,
-  extra: Pick<ValidationIssue, 'count' | 'firstIndex'> = {},
+  extra: Pick<ValidationIssue, 'count' | 'firstIndex' | 'fileIndex'> = {},
 ): void {
   const issue: ValidationIssue = { severity, code, field, message, ...extra };
   (severity === 'error' ? report.errors : report.warnings).push(issue);
@@ -136,8 +165,9 @@ class Tally {
   }
 }
 
-function checkIntensities(report: ValidationReport, intensities: Float32Array, patternSize: number): void {
+function checkIntensities(report: ValidationReport, intensities: Float32Array, patternSize: number, context: ValidationContext): void {
   const pixelsPerPattern = patternSize * patternSize;
+  const wholeTolerance = context.measurement === 'amplitude' ? SQUARED_AMPLITUDE_TOLERANCE : 0;
   const nonFinite = new Tally();
   const negative = new Tally();
   const nonInteger = new Tally();
@@ -153,13 +183,15 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
         continue;
       }
       if (value < 0) negative.add(index, value);
-      if (value !== Math.round(value)) nonInteger.add(index, value);
+      if (!isNearlyWhole(value, wholeTolerance)) nonInteger.add(index, value);
       if (value !== 0) anyNonZero = true;
     }
     if (!anyNonZero) empty.add(start / pixelsPerPattern, 0);
   }
 
-  const where = (index: number) => describePixelIndex(index, patternSize);
+  const source = context.stackSource;
+  const where = (index: number) => describePixelIndex(index, patternSize, source);
+  const locate = (index: number) => (source === undefined ? {} : { fileIndex: fileIndexOf(index, patternSize, source) });
   if (nonFinite.count > 0) {
     addIssue(
       report,
@@ -168,7 +200,7 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       'intensities',
       `The intensities contain ${nonFinite.count} NaN or infinite ${plural(nonFinite.count, 'value')}. ` +
         `The first is ${nonFinite.firstValue} at ${where(nonFinite.firstIndex)}. Mask or replace them before loading.`,
-      { count: nonFinite.count, firstIndex: nonFinite.firstIndex },
+      { count: nonFinite.count, firstIndex: nonFinite.firstIndex, ...locate(nonFinite.firstIndex) },
     );
   }
   if (negative.count > 0) {
@@ -180,7 +212,7 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       `The intensities contain ${negative.count} negative ${plural(negative.count, 'value')}, but photon counts cannot be negative. ` +
         `The first is ${negative.firstValue} at ${where(negative.firstIndex)}. ` +
         'Clip them to zero, or check the background subtraction.',
-      { count: negative.count, firstIndex: negative.firstIndex },
+      { count: negative.count, firstIndex: negative.firstIndex, ...locate(negative.firstIndex) },
     );
   }
   if (nonInteger.count > 0) {
@@ -192,7 +224,7 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       `The intensities contain ${nonInteger.count} non-integer ${plural(nonInteger.count, 'value')}, so they may not be photon counts. ` +
         `The first is ${nonInteger.firstValue} at ${where(nonInteger.firstIndex)}. ` +
         'The Poisson noise model assumes counts, so scaled or normalised data weight the noise wrongly.',
-      { count: nonInteger.count, firstIndex: nonInteger.firstIndex },
+      { count: nonInteger.count, firstIndex: nonInteger.firstIndex, ...locate(nonInteger.firstIndex) },
     );
   }
   const patternCount = intensities.length / pixelsPerPattern;
@@ -311,7 +343,27 @@ function formatNumber(value: number): string {
   return String(Number(value.toPrecision(6)));
 }
 
-function describePixelIndex(index: number, patternSize: number): string {
+/**
+ * Returns the index in the stored array of the dataset's intensity `index`: it undoes the
+ * inverse fftshift, then orders the axes as the file does, with a trailing 0 for a channel axis.
+ */
+export function fileIndexOf(index: number, patternSize: number, source: StackSource): number[] {
+  const pixelsPerPattern = patternSize * patternSize;
+  const pattern = Math.floor(index / pixelsPerPattern);
+  const pixel = index % pixelsPerPattern;
+  // The reader set dataset[r][c] = stored[(r + ⌊N/2⌋) mod N][(c + ⌊N/2⌋) mod N].
+  const half = source.shifted ? Math.floor(patternSize / 2) : 0;
+  const row = (Math.floor(pixel / patternSize) + half) % patternSize;
+  const column = ((pixel % patternSize) + half) % patternSize;
+  const indices = source.layout === 'patterns-first' ? [pattern, row, column] : [row, column, pattern];
+  return source.shape.length === 4 ? [...indices, 0] : indices;
+}
+
+function describePixelIndex(index: number, patternSize: number, source: StackSource | undefined): string {
+  if (source !== undefined) {
+    const fileIndex = fileIndexOf(index, patternSize, source);
+    return `${source.name}[${fileIndex.join(', ')}] in the file (pattern ${Math.floor(index / (patternSize * patternSize))})`;
+  }
   const pixelsPerPattern = patternSize * patternSize;
   const pattern = Math.floor(index / pixelsPerPattern);
   const pixel = index % pixelsPerPattern;

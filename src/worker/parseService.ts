@@ -132,7 +132,11 @@ export function createParseService(hooks: ParseServiceHooks): ParseApi {
 
 function finish(result: ReadResult, fileBytes: number): ParsedScan {
   const summary = summarizeReadResult(result, defaultProbe(result.dataset.patternSize));
-  return { kind: 'dataset', result, summary, validation: validateScanDataset(result.dataset), fileBytes };
+  const validation = validateScanDataset(result.dataset, {
+    stackSource: result.stackSource,
+    measurement: result.measurement?.assumed,
+  });
+  return { kind: 'dataset', result, summary, validation, fileBytes };
 }
 
 /** Lists the distinct buffers behind a parsed scan's typed arrays, for postMessage to transfer. */

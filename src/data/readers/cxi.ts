@@ -24,6 +24,7 @@ import { getDataset, readComplexDataset, readRealDataset, readScalar, withHdf5Fi
 import type { CxiGeometry, ReadNotice, ReadResult } from './readResult';
 import {
   buildIntensities,
+  describeStackSource,
   detectZeroFrequency,
   formatNumber,
   inverseFftShift,
@@ -160,6 +161,7 @@ export function readCxiFile(file: H5File, fileName: string, options: CxiReadOpti
     zeroFrequency: zeroFrequency.location,
     geometry: physics,
     validPixels: readMask(file, location, patternSize, shifted, notices),
+    stackSource: describeStackSource(dataPath, stack, geometry, shifted),
   };
 }
 

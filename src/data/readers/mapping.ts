@@ -14,6 +14,7 @@ import type { ArraySummary, MeasurementDomain, ReadNotice, ReadResult } from './
 import {
   buildIntensities,
   decideMeasurement,
+  describeStackSource,
   describeLayout,
   describeMeasurement,
   detectZeroFrequency,
@@ -174,6 +175,7 @@ export function applyMappingToArrays(source: MappableArrays, mapping: ScanMappin
     zeroFrequency: zeroFrequency.location,
     geometry: null,
     validPixels: null,
+    stackSource: describeStackSource(mapping.stackKey, stack, geometry, zeroFrequency.location.shifted),
   };
 }
 

@@ -24,6 +24,7 @@ import type { ComplexImage, MeasurementDomain, ReadNotice, ReadResult } from './
 import {
   buildIntensities,
   decideMeasurement,
+  describeStackSource,
   describeLayout,
   describeMeasurement,
   detectZeroFrequency,
@@ -111,6 +112,7 @@ export function readPtychoPinnArchive(archive: ZipArchive, options: PtychoPinnRe
   const zeroFrequency = resolveZeroFrequency(detected, geometry.patternSize, options.zeroFrequency ?? 'centre', 'PtychoPINN');
   notices.push(zeroFrequency.notice);
   // The stack was read for this dataset alone, so a float32 stack becomes the intensities in place.
+  const stackSource = describeStackSource(stackKey, stack, geometry, zeroFrequency.location.shifted);
   const intensities = buildIntensities(stack, geometry, measurement.assumed, zeroFrequency.location.shifted, true);
 
   // Positions: centre coordinates converted to top-left corners.
@@ -152,6 +154,7 @@ export function readPtychoPinnArchive(archive: ZipArchive, options: PtychoPinnRe
     zeroFrequency: zeroFrequency.location,
     geometry: null,
     validPixels: null,
+    stackSource,
   };
 }
 

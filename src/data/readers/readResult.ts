@@ -4,6 +4,7 @@
  */
 import type { ScanDataset } from '../dataset';
 import type { ZipArchive } from '../zip';
+import type { StackLayout } from './stack';
 
 /** The file layouts that the readers recognise. */
 export type ScanFileFormat = 'tike-npz' | 'ptychopinn-npz' | 'cxi' | 'mapped-npz' | 'mapped-hdf5';
@@ -36,6 +37,25 @@ export interface MeasurementDecision {
   /** True when the caller forced the domain through an option instead of detecting it. */
   forced: boolean;
   reason: string;
+  /**
+   * True when the values were detected as amplitudes but their maximum is too large for
+   * normalised amplitudes, so they may be scaled intensities. Absent means false.
+   */
+  doubtful?: boolean;
+}
+
+/**
+ * Mapping from the dataset's intensities back to the stored stack, so that messages can give a
+ * pixel's index in the file rather than in the dataset's reordered, shifted layout.
+ */
+export interface StackSource {
+  /** Array key (.npz) or dataset path (HDF5) of the stack, as messages should name it. */
+  name: string;
+  /** Shape as stored, such as (M, N, N), (N, N, M) or (M, N, N, 1). */
+  shape: number[];
+  layout: StackLayout;
+  /** Whether the reader applied an inverse fftshift, moving stored pixel (r, c) to ((r − ⌊N/2⌋) mod N, (c − ⌊N/2⌋) mod N). */
+  shifted: boolean;
 }
 
 /**
@@ -97,6 +117,8 @@ export interface ReadResult {
    * frequency at [0, 0]), or null when the file has no mask.
    */
   validPixels: Uint8Array | null;
+  /** Origin of the intensities in the file. Absent for formats stored as the dataset is (tike). */
+  stackSource?: StackSource;
 }
 
 /** Shape and dtype of one array in a file, for a dialog that maps arrays to roles. */

@@ -5,7 +5,7 @@
  */
 import { DataFormatError, type DataLocation } from '../errors';
 import { formatShape, isComplexDtype, type NpyArray } from '../npy';
-import type { MeasurementDecision, MeasurementDomain, ReadNotice, ZeroFrequencyLocation } from './readResult';
+import type { MeasurementDecision, MeasurementDomain, ReadNotice, StackSource, ZeroFrequencyLocation } from './readResult';
 
 /** A real array from any file format, with the dtype name kept for messages. */
 export interface RealArray {
@@ -157,13 +157,14 @@ export function decideMeasurement(stack: RealArray, forced?: MeasurementDomain):
       reason: `All ${values.length} ${stack.dtype} values are whole numbers (maximum ${maxText}), so they are taken as counts.`,
     };
   }
-  const doubt =
-    max > AMPLITUDE_DOUBT_THRESHOLD
-      ? ` The maximum is above ${AMPLITUDE_DOUBT_THRESHOLD}, unusual for PtychoPINN's normalised amplitudes: if these are scaled intensities, choose counts instead.`
-      : '';
+  const doubtful = max > AMPLITUDE_DOUBT_THRESHOLD;
+  const doubt = doubtful
+    ? ` The maximum is above ${AMPLITUDE_DOUBT_THRESHOLD}, unusual for PtychoPINN's normalised amplitudes: if these are scaled intensities, choose counts instead.`
+    : '';
   return {
     assumed: 'amplitude',
     forced: false,
+    doubtful,
     reason:
       `${nonInteger} of ${values.length} ${stack.dtype} values are not whole numbers (maximum ${maxText}), ` +
       `so they are taken as amplitudes, PtychoPINN's convention, and squared to give intensities.${doubt}`,
@@ -172,8 +173,13 @@ export function decideMeasurement(stack: RealArray, forced?: MeasurementDomain):
 
 /** Returns the notice that reports a measurement decision. */
 export function describeMeasurement(decision: MeasurementDecision): ReadNotice {
-  const doubtful = !decision.forced && decision.assumed === 'amplitude' && decision.reason.includes('unusual');
+  const doubtful = !decision.forced && decision.assumed === 'amplitude' && decision.doubtful === true;
   return { topic: 'measurement-domain', severity: doubtful ? 'warning' : 'info', message: decision.reason };
+}
+
+/** Records where a stack's values end up in the dataset, for messages that give file indices. */
+export function describeStackSource(name: string, stack: RealArray, geometry: StackGeometry, shifted: boolean): StackSource {
+  return { name, shape: [...stack.shape], layout: geometry.layout, shifted };
 }
 
 /**
