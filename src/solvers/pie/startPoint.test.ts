@@ -182,8 +182,20 @@ describe('validateStartPoint', () => {
 
   it('should reject a NaN in the object', () => {
     const object = new Float32Array(24).fill(1);
-    object[5] = Number.NaN;
-    expect(() => validateStartPoint(smallStart({ object }), 1, 2)).toThrow(/non-finite value \(NaN at index 5\)/);
+    // The imaginary part of row 1, column 3 of the 3 × 4 object.
+    object[2 * (1 * 4 + 3) + 1] = Number.NaN;
+    expect(() => validateStartPoint(smallStart({ object }), 1, 2)).toThrow(
+      /^The start point's object contains a non-finite value, NaN, at pixel \(1, 3\) as \(row, column\)/,
+    );
+  });
+
+  it('should reject an infinity in a probe mode', () => {
+    const probeModes = new Float32Array(2 * 2 * 2 * 2).fill(1);
+    // The real part of mode 1, row 1, column 0 of two 2 × 2 modes.
+    probeModes[2 * (4 + 2)] = Number.POSITIVE_INFINITY;
+    expect(() => validateStartPoint(smallStart({ probeModes, probeModeCount: 2 }), 1, 2)).toThrow(
+      /probe modes contain a non-finite value, Infinity, in mode 1 at pixel \(1, 0\) as \(row, column\)/,
+    );
   });
 });
 

@@ -79,14 +79,24 @@ export function validateStartPoint(start: PieStartPoint, patternCount: number, p
       );
     }
   }
-  for (const [name, values] of [
-    ['object', start.object],
-    ['probe modes', start.probeModes],
-  ] as const) {
-    const bad = values.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) {
-      throw new Error(`The start point's ${name} contain a non-finite value (${values[bad]} at index ${bad}); it cannot start a run.`);
-    }
+  const badObject = start.object.findIndex((value) => !Number.isFinite(value));
+  if (badObject >= 0) {
+    const pixel = Math.floor(badObject / 2);
+    throw new Error(
+      `The start point's object contains a non-finite value, ${start.object[badObject]}, at pixel ` +
+        `(${Math.floor(pixel / width)}, ${pixel % width}) as (row, column), so it cannot start a run. ` +
+        'Start from a product with a finite object, or from a flat object.',
+    );
+  }
+  const badProbe = start.probeModes.findIndex((value) => !Number.isFinite(value));
+  if (badProbe >= 0) {
+    const pixel = Math.floor(badProbe / 2);
+    const inMode = pixel % (size * size);
+    throw new Error(
+      `The start point's probe modes contain a non-finite value, ${start.probeModes[badProbe]}, in mode ` +
+        `${Math.floor(pixel / (size * size))} at pixel (${Math.floor(inMode / size)}, ${inMode % size}) as (row, column), ` +
+        'so they cannot start a run. Start from a product with a finite probe, or from a flat object.',
+    );
   }
 }
 
