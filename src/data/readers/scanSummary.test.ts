@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 
 import { expectedReaders, readReaderFixture } from '../../../test/fixtures/readers/readerFixtures';
 import type { ScanDataset } from '../dataset';
+import { createNpyArray } from '../npy';
+import { writeNpz } from '../npz';
 import { defaultProbe } from '../../solvers/pie/probeScale';
 import { applyMapping, readScanFile } from './detect';
 import type { ReadResult } from './readResult';
 import {
   countFigures,
+  findDuplicatePairs,
+  formatCount,
   fullScaleBits,
   isSaturationSuspected,
   nearestNeighbourDistances,
@@ -256,5 +260,81 @@ describe('summarizeReadResult on reader fixtures', () => {
     expect(summary.overlap?.meanStep_px).toBeCloseTo(17.347173, 4);
     expect(summary.overlap?.probeDiameter_px).toBeCloseTo(11.98246904, 5);
     expect(summary.warnings.map((warning) => warning.code)).toContain('low-overlap');
+  });
+});
+
+describe('summarizeReadResult scan checks', () => {
+  it('warns about a single pattern', () => {
+    const summary = summarizeReadResult(readResult(dataset({ intensities: new Float32Array([1, 2, 3, 4]) })), defaultProbe(2));
+    expect(summary.warnings.map((warning) => warning.code)).toEqual(['single-position']);
+  });
+
+  it('names the first duplicate pairs', () => {
+    // Positions 1 and 4 repeat 0, and 3 repeats 2 within 0.01 px: pairs (0, 1), (0, 4), (1, 4), (2, 3).
+    const data = dataset({
+      patternCount: 6,
+      intensities: new Float32Array(24).fill(1),
+      positionX_px: new Float32Array([5, 5.004, 9, 9, 5, 20]),
+      positionY_px: new Float32Array([1, 1, 3, 3.002, 1, 1]),
+    });
+    const summary = summarizeReadResult(readResult(data), defaultProbe(2));
+    expect(summary.duplicatePositions).toBe(5);
+    expect(summary.duplicatePairs).toEqual([
+      [0, 1],
+      [0, 4],
+      [1, 4],
+    ]);
+    const warning = summary.warnings.find((item) => item.code === 'duplicate-positions');
+    expect(warning?.message).toContain('such as positions 0 and 1, 0 and 4, 1 and 4 (indices from 0)');
+  });
+
+  it('lists every pair below the limit', () => {
+    expect(findDuplicatePairs([0, 3, 0.001, 3], [0, 0, 0, 0.5], 10)).toEqual([[0, 2]]);
+  });
+});
+
+describe('summarizeReadResult amplitude doubt', () => {
+  const count = 4;
+  const size = 8;
+  /** Whole photon counts from 1 to 9001. */
+  const counts = Array.from({ length: count * size * size }, (_, index) => ((index * 997) % 9001) + 1);
+  counts[size * size + 3] = 9001;
+
+  async function readStored(stored: Float32Array) {
+    const coordinates = Float64Array.from({ length: count }, (_, index) => 10 + 3 * index);
+    const bytes = writeNpz({
+      diffraction: createNpyArray('float32', [count, size, size], stored),
+      xcoords: createNpyArray('float64', [count], coordinates),
+      ycoords: createNpyArray('float64', [count], coordinates),
+    });
+    const outcome = await readScanFile(bytes, 'stored.npz');
+    if (outcome.kind !== 'dataset') throw new Error(`expected a dataset, got ${outcome.kind}`);
+    return summarizeReadResult(outcome, defaultProbe(size));
+  }
+
+  it('warns about scaled float intensities', async () => {
+    // NumPy: (counts * 0.37).astype(np.float32), non-integer with a maximum near 3330.
+    const summary = await readStored(Float32Array.from(counts, (value) => value * 0.37));
+    const warning = summary.warnings.find((item) => item.code === 'amplitude-doubt');
+    expect(warning?.message).toContain('the largest is 3,330.37');
+    expect(warning?.message).toContain('read the values as photon counts');
+  });
+
+  it('accepts square roots of counts', async () => {
+    // NumPy: np.sqrt(counts).astype(np.float32), maximum √9001 ≈ 94.9 but its square is a count.
+    const summary = await readStored(Float32Array.from(counts, (value) => Math.sqrt(value)));
+    expect(summary.warnings.map((item) => item.code)).not.toContain('amplitude-doubt');
+  });
+});
+
+describe('formatCount', () => {
+  it('rounds squared float32 amplitudes', () => {
+    expect(formatCount(20920.001953125)).toBe('20,920');
+    expect(formatCount(13185.9990234375)).toBe('13,186');
+  });
+
+  it('keeps fractions of scaled counts', () => {
+    expect(formatCount(3330.369873046875)).toBe('3,330.37');
+    expect(formatCount(0.25)).toBe('0.25');
   });
 });

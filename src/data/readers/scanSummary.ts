@@ -4,8 +4,9 @@
  * over a ReadResult, so they run in the parse worker and in Node tests.
  */
 import type { ScanDataset } from '../dataset';
-import { MAX_OBJECT_SIDE_PX } from '../validate';
+import { isNearlyWhole, MAX_OBJECT_SIDE_PX, SQUARED_AMPLITUDE_TOLERANCE } from '../validate';
 import type { ReadResult } from './readResult';
+import { AMPLITUDE_DOUBT_THRESHOLD } from './stack';
 
 /**
  * Two positions closer than this, in object pixels, count as duplicates. A scan that steps by
@@ -15,6 +16,9 @@ export const DUPLICATE_DISTANCE_PX = 0.01;
 
 /** Linear overlap below which the summary warns: a rule of thumb, not a hard limit. */
 export const MIN_LINEAR_OVERLAP = 0.5;
+
+/** Number of duplicate pairs that the duplicate-position warning names, after which it only counts them. */
+export const NAMED_DUPLICATE_PAIRS = 3;
 
 /** Padding that computeScanGeometry (src/solvers/pie/geometry.ts) adds on each side of the scan. */
 const OBJECT_PADDING_PX = 4;
@@ -26,7 +30,9 @@ export type SummaryWarningCode =
   | 'outside-object'
   | 'duplicate-positions'
   | 'low-overlap'
-  | 'object-too-large';
+  | 'object-too-large'
+  | 'single-position'
+  | 'amplitude-doubt';
 
 export interface SummaryWarning {
   code: SummaryWarningCode;
@@ -87,6 +93,8 @@ export interface ScanReadSummary {
   counts: CountFigures;
   /** Positions that lie within DUPLICATE_DISTANCE_PX of another position. */
   duplicatePositions: number;
+  /** The first NAMED_DUPLICATE_PAIRS pairs (i, j), i < j, of positions within DUPLICATE_DISTANCE_PX, in order of i then j. */
+  duplicatePairs: [number, number][];
   /**
    * Probe windows that reach outside the object stored in the file (PtychoPINN's objectGuess),
    * or null when the file has no object.
@@ -108,6 +116,8 @@ export function summarizeReadResult(result: ReadResult, fallbackProbe: Float32Ar
   const overlap = steps.length < 2 ? null : estimateOverlap(mean(steps), probe, dataset.probe === null ? 'default' : 'file');
   const counts = countFigures(dataset.intensities, dataset.patternCount);
   const duplicatePositions = steps.filter((step) => step < DUPLICATE_DISTANCE_PX).length;
+  const duplicatePairs =
+    duplicatePositions === 0 ? [] : findDuplicatePairs(dataset.positionX_px, dataset.positionY_px, NAMED_DUPLICATE_PAIRS);
   const windowsOutsideObject =
     result.objectGuess === null ? null : countWindowsOutside(dataset, result.objectGuess.width, result.objectGuess.height);
 
@@ -118,11 +128,59 @@ export function summarizeReadResult(result: ReadResult, fallbackProbe: Float32Ar
     overlap,
     counts,
     duplicatePositions,
+    duplicatePairs,
     windowsOutsideObject,
     warnings: [],
   };
   summary.warnings = collectWarnings(summary);
+  const doubt = amplitudeDoubtWarning(result, counts.maxPixel);
+  if (doubt !== null) summary.warnings.unshift(doubt);
   return summary;
+}
+
+/**
+ * Warns when the reader took float values as amplitudes and squared them although their maximum
+ * is too large for amplitudes, because scaled intensities (such as counts × 0.37) look the same.
+ * The largest stored value is √ of the largest squared intensity.
+ */
+function amplitudeDoubtWarning(result: ReadResult, maxPixel: number): SummaryWarning | null {
+  const decision = result.measurement;
+  if (decision === null || decision.forced || decision.assumed !== 'amplitude' || decision.doubtful !== true) return null;
+  return {
+    code: 'amplitude-doubt',
+    message:
+      `The stored values were read as amplitudes and squared, but the largest is ${formatCount(Math.sqrt(maxPixel))}, ` +
+      `above the ${AMPLITUDE_DOUBT_THRESHOLD} expected of normalised amplitudes, so the squared counts reach ${formatCount(maxPixel)}. ` +
+      'If the file contains scaled intensities, read the values as photon counts.',
+  };
+}
+
+/**
+ * Returns up to `limit` pairs (i, j), i < j, of positions closer than DUPLICATE_DISTANCE_PX,
+ * ordered by i then j. Positions sorted by x only need comparing while |Δx| is below the distance.
+ */
+export function findDuplicatePairs(x: ArrayLike<number>, y: ArrayLike<number>, limit: number): [number, number][] {
+  const order = Array.from({ length: x.length }, (_, index) => index).sort((a, b) => x[a] - x[b]);
+  const pairs: [number, number][] = [];
+  for (let rank = 0; rank < order.length; rank++) {
+    for (let other = rank + 1; other < order.length && x[order[other]] - x[order[rank]] < DUPLICATE_DISTANCE_PX; other++) {
+      const i = order[rank];
+      const j = order[other];
+      if (Math.hypot(x[j] - x[i], y[j] - y[i]) < DUPLICATE_DISTANCE_PX) pairs.push(i < j ? [i, j] : [j, i]);
+    }
+  }
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return pairs.slice(0, limit);
+}
+
+/**
+ * Formats a photon count for display: a value within float32 rounding of a whole number, such as
+ * a squared float32 amplitude, as that whole number, and others with 6 significant digits.
+ */
+export function formatCount(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (isNearlyWhole(value, SQUARED_AMPLITUDE_TOLERANCE)) return Math.round(value).toLocaleString('en-US');
+  return value.toLocaleString('en-US', { maximumSignificantDigits: 6 });
 }
 
 export function positionFigures(dataset: ScanDataset, pixelSizeX_m: number | null, pixelSizeY_m: number | null): PositionFigures {
@@ -287,10 +345,22 @@ function collectWarnings(summary: ScanReadSummary): SummaryWarning[] {
       message: `${summary.windowsOutsideObject} of ${summary.patternCount} probe windows reach outside the object stored in the file. Check the position unit and whether positions are centres or corners.`,
     });
   }
+  if (summary.patternCount === 1) {
+    warnings.push({
+      code: 'single-position',
+      message:
+        'The file contains a single pattern, but ptychography needs many patterns from overlapping probe positions. ' +
+        'One pattern gives no overlap to recover the phase from, so check that the whole scan was saved.',
+    });
+  }
   if (summary.duplicatePositions > 0) {
+    const pairs = summary.duplicatePairs.map(([i, j]) => `${i} and ${j}`).join(', ');
+    const named = pairs === '' ? '' : `, such as positions ${pairs}`;
     warnings.push({
       code: 'duplicate-positions',
-      message: `${summary.duplicatePositions} positions lie within ${DUPLICATE_DISTANCE_PX} pixels of another position. Check that the positions are not repeated or truncated to a coarse unit.`,
+      message:
+        `${summary.duplicatePositions} positions lie within ${DUPLICATE_DISTANCE_PX} pixels of another position${named} (indices from 0). ` +
+        'Check that the positions are not repeated or truncated to a coarse unit.',
     });
   }
   if (overlap !== null && overlap.linearOverlap < MIN_LINEAR_OVERLAP) {

@@ -4,6 +4,7 @@
  * plain typed arrays, so it runs in a Web Worker and in Node alike.
  */
 import { DataFormatError, type DataLocation } from '../errors';
+import { isNearlyWhole, SQUARED_AMPLITUDE_TOLERANCE } from '../validate';
 import { formatShape, isComplexDtype, type NpyArray } from '../npy';
 import type { MeasurementDecision, MeasurementDomain, ReadNotice, StackSource, ZeroFrequencyLocation } from './readResult';
 
@@ -33,7 +34,7 @@ export interface StackGeometry {
  * Values of a non-integer stack above which an amplitude reading is doubtful. PtychoPINN
  * normalises amplitudes to about 1, and its data contract checks that the maximum is below 10.
  */
-const AMPLITUDE_DOUBT_THRESHOLD = 10;
+export const AMPLITUDE_DOUBT_THRESHOLD = 10;
 
 /** Converts a real NumPy array to a RealArray, rejecting complex values. */
 export function realArrayFromNpy(array: NpyArray, location: DataLocation, role: string): RealArray {
@@ -142,12 +143,15 @@ export function decideMeasurement(stack: RealArray, forced?: MeasurementDomain):
   }
 
   let nonInteger = 0;
+  let nonIntegerSquares = 0;
   let max = -Infinity;
   const values = stack.values;
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
     if (value > max) max = value;
-    if (Number.isFinite(value) && value !== Math.round(value)) nonInteger++;
+    if (!Number.isFinite(value)) continue;
+    if (value !== Math.round(value)) nonInteger++;
+    if (!isNearlyWhole(Math.fround(value * value), SQUARED_AMPLITUDE_TOLERANCE)) nonIntegerSquares++;
   }
   const maxText = formatNumber(max);
   if (nonInteger === 0) {
@@ -157,10 +161,18 @@ export function decideMeasurement(stack: RealArray, forced?: MeasurementDomain):
       reason: `All ${values.length} ${stack.dtype} values are whole numbers (maximum ${maxText}), so they are taken as counts.`,
     };
   }
-  const doubtful = max > AMPLITUDE_DOUBT_THRESHOLD;
-  const doubt = doubtful
-    ? ` The maximum is above ${AMPLITUDE_DOUBT_THRESHOLD}, unusual for PtychoPINN's normalised amplitudes: if these are scaled intensities, choose counts instead.`
-    : '';
+  // Square roots of whole counts, such as np.sqrt(counts).astype(np.float32), square to whole
+  // numbers within float32 rounding. Large values whose squares are not whole are more likely
+  // intensities scaled by a non-integer factor.
+  const doubtful = max > AMPLITUDE_DOUBT_THRESHOLD && nonIntegerSquares > 0;
+  let doubt = '';
+  if (doubtful) {
+    doubt =
+      ` The maximum is above ${AMPLITUDE_DOUBT_THRESHOLD}, unusual for PtychoPINN's normalised amplitudes, and ${nonIntegerSquares} squares ` +
+      'are not whole counts, so these may be scaled intensities. If so, choose counts instead.';
+  } else if (max > AMPLITUDE_DOUBT_THRESHOLD) {
+    doubt = ' Their squares are whole numbers, as for square roots of photon counts.';
+  }
   return {
     assumed: 'amplitude',
     forced: false,

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 
 import type { ScanDataset } from '../../data/dataset';
+import { formatCount } from '../../data/readers/scanSummary';
 import { summarizeCountsInChunks, summarizePositions, type CountSummary } from '../../data/summary';
 import { ScanMap } from './ScanMap';
 
@@ -43,7 +44,7 @@ export function DatasetPanel({ dataset }: Props) {
           <dt>Mean counts per pattern</dt>
           <dd>{countSummary ? Math.round(countSummary.meanCountsPerPattern).toLocaleString('en-US') : 'computing…'}</dd>
           <dt>Largest count</dt>
-          <dd>{countSummary ? countSummary.maxCount.toLocaleString('en-US') : 'computing…'}</dd>
+          <dd>{countSummary ? formatCount(countSummary.maxCount) : 'computing…'}</dd>
         </dl>
         <ScanMap dataset={dataset} />
       </div>

@@ -39,7 +39,7 @@ export function ReadSummary({ parsed, onMeasurementChange, disabled }: Props) {
   const { result, summary } = parsed;
   const { dataset } = result;
   // Validation warnings go to the page through onLoaded, which lists them already.
-  const warnings = summary.warnings.map((warning) => warning.message);
+  const warnings = summary.warnings;
   // The measurement notice repeats the reason shown in the Values row.
   const notices = result.notices.filter((notice) => !(notice.topic === 'measurement-domain' && notice.message === result.measurement?.reason));
   return (
@@ -52,7 +52,7 @@ export function ReadSummary({ parsed, onMeasurementChange, disabled }: Props) {
         <dd data-testid="summary-format">{FORMAT_NAMES[result.format]}</dd>
         <dt>Patterns</dt>
         <dd data-testid="summary-patterns">
-          {summary.patternCount} patterns of {summary.patternSize} × {summary.patternSize} px
+          {summary.patternCount} {summary.patternCount === 1 ? 'pattern' : 'patterns'} of {summary.patternSize} × {summary.patternSize} px
         </dd>
         <dt>Zero frequency</dt>
         <dd data-testid="summary-zero-frequency">{describeZeroFrequency(result)}</dd>
@@ -76,9 +76,17 @@ export function ReadSummary({ parsed, onMeasurementChange, disabled }: Props) {
       </dl>
       {warnings.length > 0 && (
         <ul className="summary-warnings" aria-label="Warnings about the data">
-          {warnings.map((message) => (
-            <li key={message} data-testid="summary-warning">
-              {message}
+          {warnings.map((warning) => (
+            <li key={warning.message} data-testid="summary-warning">
+              {warning.message}
+              {warning.code === 'amplitude-doubt' && onMeasurementChange && (
+                <>
+                  {' '}
+                  <button type="button" disabled={disabled} onClick={() => onMeasurementChange('counts')}>
+                    Read as photon counts
+                  </button>
+                </>
+              )}
             </li>
           ))}
         </ul>
