@@ -184,3 +184,27 @@ describe('mapping unknown arrays', () => {
     expect(() => applyMapping(outcome.archive, { ...UNKNOWN_MAPPING, objectPixelSize_m: undefined })).toThrow(/objectPixelSize_m/);
   });
 });
+
+describe('Ptychodus products opened as a scan', () => {
+  const productDirectory = resolve(import.meta.dirname, '../../../test/fixtures/ptychodus');
+
+  for (const name of ['product.h5', 'product.npz']) {
+    it(`rejects ${name} with product advice`, async () => {
+      const bytes = new Uint8Array(readFileSync(resolve(productDirectory, name)));
+      const error = await captureDataFormatError(() => readScanFile(bytes, name));
+      expect(error.problem).toContain('is a Ptychodus product');
+      expect(error.received).toContain('probe_position_x_m');
+      expect(error.action).toContain('Start from a Ptychodus product of this scan');
+      expect(error.action).toContain('Compare with a Ptychodus product of this scan');
+    });
+  }
+
+  it('still maps an npz with only some product keys', async () => {
+    const bytes = writeNpz({
+      object: createNpyArray('complex64', [4, 4], new Float32Array(32)),
+      probe: createNpyArray('complex64', [2, 2], new Float32Array(8)),
+    });
+    const outcome = await readScanFile(bytes, 'partial.npz');
+    expect(outcome.kind).toBe('mapping-required');
+  });
+});

@@ -13,7 +13,7 @@ import { openZip, type ZipArchive } from '../zip';
 import type { CxiReadOptions } from './cxi';
 import { findHdf5Superblock } from './hdf5';
 import { readHdf5Scan } from './hdf5Mapping';
-import { summarizeArrays } from './mapping';
+import { rejectPtychodusProduct, summarizeArrays } from './mapping';
 import { hasPtychoPinnKeys, readPtychoPinnArchive, type PtychoPinnReadOptions } from './ptychoPinnNpz';
 import type { ReadResult, ScanFileReadOutcome } from './readResult';
 
@@ -106,6 +106,7 @@ export function readNpzScan(archive: ZipArchive, options: ScanFileReadOptions, p
   if (hasPtychoPinnKeys(keys) && hasCoordinates) {
     return readPtychoPinnArchive(archive, { ...options.ptychoPinn, npy: options.npy, provenance });
   }
+  rejectPtychodusProduct(keys, archive.fileName, (key) => `${key}.npy`);
   // A PtychoPINN stack key without PtychoPINN's coordinates usually means positions stored under
   // another name, which the user can point to.
   const reason =

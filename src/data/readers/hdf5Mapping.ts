@@ -13,7 +13,7 @@ import { DataFormatError, formatBytes, type DataLocation } from '../errors';
 import { createNpyArray, formatShape, MAX_NPY_ARRAY_BYTES, type NpyArray, type NpyDtype } from '../npy';
 import { hasCxiData, readCxiFile, type CxiReadOptions } from './cxi';
 import { describeHdf5Type, getDataset, withHdf5File } from './hdf5';
-import { applyMappingToArrays, type ScanMapping } from './mapping';
+import { applyMappingToArrays, rejectPtychodusProduct, type ScanMapping } from './mapping';
 import type { ArraySummary, Hdf5MappingRequired, ReadResult } from './readResult';
 
 /** HDF5 class codes in Metadata.type (H5T_class_t). */
@@ -44,6 +44,7 @@ export function readHdf5Scan(bytes: Uint8Array, fileName: string, options: Hdf5S
     if (hasCxiData(file)) {
       return readCxiFile(file, fileName, { ...options.cxi, provenance: options.provenance });
     }
+    rejectPtychodusProduct(file.keys(), fileName, (key) => `/${key}`);
     const arrays = listHdf5Datasets(file, options.maxDatasetBytes);
     const reason =
       arrays.length === 0

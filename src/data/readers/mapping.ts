@@ -8,6 +8,7 @@ import { DataFormatError, type DataLocation } from '../errors';
 import { formatShape, isComplexDtype, toFloat32Array, type NpyArray, type NpyReadOptions } from '../npy';
 import { listNpzKeys, readNpzArray } from '../npz';
 import { localFileProvenance } from '../siemensStar';
+import { PRODUCT_ARRAY_KEYS } from '../writers/ptychodusLayout';
 import type { ZipArchive } from '../zip';
 import { readNpzMemberHeader } from './npzHeaders';
 import type { ArraySummary, MeasurementDomain, ReadNotice, ReadResult } from './readResult';
@@ -28,6 +29,32 @@ import {
   type StackLayout,
   type ZeroFrequencyMode,
 } from './stack';
+
+/** Arrays (NPZ) or root datasets (HDF5) that every Ptychodus product contains and scan layouts do not use together. */
+const PRODUCT_SIGNATURE_KEYS = [
+  PRODUCT_ARRAY_KEYS.object,
+  PRODUCT_ARRAY_KEYS.probe,
+  PRODUCT_ARRAY_KEYS.positionX_m,
+  PRODUCT_ARRAY_KEYS.positionY_m,
+];
+
+/**
+ * Rejects a Ptychodus product opened as a scan. Its object, probe and positions match no scan
+ * layout, and it has no diffraction patterns, so mapping its arrays cannot give a scan.
+ * `keys` are the .npz array names or the HDF5 root's names, `entryName` turns a key into a path.
+ */
+export function rejectPtychodusProduct(keys: readonly string[], fileName: string, entryName: (key: string) => string): void {
+  if (!PRODUCT_SIGNATURE_KEYS.every((key) => keys.includes(key))) return;
+  throw new DataFormatError({
+    file: fileName,
+    problem: 'the file is a Ptychodus product, a reconstruction with no diffraction patterns, so it cannot be opened as a scan',
+    rule: 'Open a scan reads measured diffraction patterns and their positions, while a product contains an object, probe and positions',
+    received: `the product's ${PRODUCT_SIGNATURE_KEYS.map((key) => JSON.stringify(entryName(key))).join(', ')}`,
+    action:
+      'Open the scan that the product was reconstructed from, then choose this file under ' +
+      '"Start from a Ptychodus product of this scan" or "Compare with a Ptychodus product of this scan"',
+  });
+}
 
 /** Location of the scan positions: one (M, 2) or (2, M) array, or one array per axis. */
 export type PositionMapping =
