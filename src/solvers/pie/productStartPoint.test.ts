@@ -4,7 +4,8 @@ import type { ScanDataset } from '../../data/dataset';
 import { readPtychodusProduct } from '../../data/readers/ptychodusProduct';
 import { toPtychodusProduct, writePtychodusProductH5, writePtychodusProductNpz } from '../../data/writers/ptychodusProduct';
 import type { ReconstructionSnapshot } from '../../worker/protocol';
-import { startPointFromProduct } from './productStartPoint';
+import { modelledStartCounts, startPointFromProduct } from './productStartPoint';
+import type { PieStartPoint } from './startPoint';
 
 const OBJECT_HEIGHT = 9;
 const OBJECT_WIDTH = 11;
@@ -105,5 +106,72 @@ describe('startPointFromProduct', () => {
     expect(() => startPointFromProduct(result, longer, 'product.npz', true)).toThrow(
       /product\.npz has 3 probe positions and the loaded scan 4/,
     );
+  });
+
+  it('should reject a NaN in the object at pick time', async () => {
+    const dataset = makeDataset();
+    const snapshot = makeSnapshot();
+    // The imaginary part of row 7, column 2 of the 9 × 11 object.
+    snapshot.object[2 * (7 * OBJECT_WIDTH + 2) + 1] = Number.NaN;
+    const result = await readPtychodusProduct(await writePtychodusProductH5(toPtychodusProduct({ snapshot, dataset, fourierErrors: [] })), 'nan.h5');
+    expect(() => startPointFromProduct(result, dataset, 'nan.h5', true)).toThrow(
+      /^The object in nan\.h5 \(dataset \/object\) contains a non-finite value, NaN, at pixel \(7, 2\) as \(row, column\), so it cannot be used as a start point\./,
+    );
+  });
+
+  it('should reject a zero probe at pick time', async () => {
+    const dataset = makeDataset();
+    const snapshot = { ...makeSnapshot(), probeModes: new Float32Array(MODE_COUNT * PROBE_SIZE * PROBE_SIZE * 2) };
+    const result = await readPtychodusProduct(writePtychodusProductNpz(toPtychodusProduct({ snapshot, dataset, fourierErrors: [] })), 'zero.npz');
+    expect(() => startPointFromProduct(result, dataset, 'zero.npz', true)).toThrow(/^The probe in zero\.npz \(array probe\.npy\) is zero everywhere/);
+  });
+
+  it('should reject an object that models no photons', async () => {
+    // With the origin at row 4.5 every window lies inside the 9 × 11 object, which is zero.
+    const dataset = makeDataset();
+    const snapshot = { ...makeSnapshot(), originY_px: 4.5, object: new Float32Array(OBJECT_HEIGHT * OBJECT_WIDTH * 2) };
+    const result = await readPtychodusProduct(writePtychodusProductNpz(toPtychodusProduct({ snapshot, dataset, fourierErrors: [] })), 'dark.npz');
+    expect(() => startPointFromProduct(result, dataset, 'dark.npz', false)).toThrow(
+      /^The product in dark\.npz models a total photon count of 0 on the loaded scan/,
+    );
+  });
+});
+
+describe('modelledStartCounts', () => {
+  it('should sum object power times probe power', () => {
+    // A 3 × 3 object with |O|² = 1 … 9 row by row, origin (10, 20), and one 2 × 2 window whose corner
+    // (10.4, 21.3) rounds to object pixel (0, 1). |P|² = 1, 4, 0, 2 (mode 0) plus 1, 0, 0, 0 (mode 1).
+    const object = new Float32Array(18);
+    for (let i = 0; i < 9; i += 1) object[2 * i + 1] = Math.sqrt(i + 1);
+    const start: PieStartPoint = {
+      object,
+      objectHeight_px: 3,
+      objectWidth_px: 3,
+      originY_px: 10,
+      originX_px: 20,
+      probeModes: Float32Array.from([1, 0, 0, 2, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]),
+      probeModeCount: 2,
+      probeSize_px: 2,
+      positions: { positionY_px: Float32Array.from([10.4]), positionX_px: Float32Array.from([21.3]) },
+    };
+    const dataset = { ...makeDataset(), patternCount: 1, patternSize: 2 };
+    // Window pixels |O|² = 2, 3, 5, 6 against |P|² = 2, 4, 0, 2.
+    expect(modelledStartCounts(start, dataset)).toBeCloseTo(2 * 2 + 3 * 4 + 6 * 2, 5);
+  });
+
+  it('should count pixels outside the object as 1', () => {
+    const start: PieStartPoint = {
+      object: new Float32Array(2),
+      objectHeight_px: 1,
+      objectWidth_px: 1,
+      originY_px: 0,
+      originX_px: 0,
+      probeModes: Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0]),
+      probeModeCount: 1,
+      probeSize_px: 2,
+    };
+    const dataset = { ...makeDataset(), patternCount: 1, patternSize: 2, positionY_px: Float32Array.from([0]), positionX_px: Float32Array.from([0]) };
+    // Pixel (0, 0) is the zero object; the other three are outside it.
+    expect(modelledStartCounts(start, dataset)).toBe(3);
   });
 });
