@@ -24,6 +24,7 @@ import { getDataset, readComplexDataset, readRealDataset, readScalar, withHdf5Fi
 import type { CxiGeometry, ReadNotice, ReadResult } from './readResult';
 import {
   buildIntensities,
+  describeDefaultProbe,
   describeStackSource,
   detectZeroFrequency,
   formatNumber,
@@ -272,7 +273,11 @@ function readTranslations(
 function readIllumination(file: H5File, location: DataLocation, patternSize: number, notices: ReadNotice[]): Float32Array | null {
   const dataset = getDataset(file, CXI_ILLUMINATION_PATH, location);
   if (dataset === null) {
-    notices.push({ topic: 'probe', severity: 'warning', message: `The file has no probe at ${CXI_ILLUMINATION_PATH}, so the reconstruction needs one from elsewhere.` });
+    notices.push({
+      topic: 'probe',
+      severity: 'warning',
+      message: `The file has no probe at ${CXI_ILLUMINATION_PATH}, so a reconstruction starts from ${describeDefaultProbe(patternSize)}.`,
+    });
     return null;
   }
   const probe = readComplexDataset(dataset, { ...location, entry: CXI_ILLUMINATION_PATH }, 'illumination');

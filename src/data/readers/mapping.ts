@@ -15,6 +15,7 @@ import type { ArraySummary, MeasurementDomain, ReadNotice, ReadResult } from './
 import {
   buildIntensities,
   decideMeasurement,
+  describeDefaultProbe,
   describeStackSource,
   describeLayout,
   describeMeasurement,
@@ -181,6 +182,13 @@ export function applyMappingToArrays(source: MappableArrays, mapping: ScanMappin
     mapping.positionUnit === 'metres' ? `divided by the object pixel size ${formatNumber(mapping.objectPixelSize_m as number)} m` : 'read as object pixels';
   const referenceText = mapping.positionReference === 'centre' ? `, and ${formatNumber(offset)} pixels (N/2) were subtracted to turn centres into corners` : '';
   notices.push({ topic: 'unit-conversion', severity: 'info', message: `Positions were ${unitText}${referenceText}.` });
+  if (mapping.probeKey === null) {
+    notices.push({
+      topic: 'probe',
+      severity: 'warning',
+      message: `No probe guess was chosen, so a reconstruction starts from ${describeDefaultProbe(patternSize)}.`,
+    });
+  }
 
   const dataset: ScanDataset = {
     name: fileName,

@@ -24,6 +24,7 @@ import type { ComplexImage, MeasurementDomain, ReadNotice, ReadResult } from './
 import {
   buildIntensities,
   decideMeasurement,
+  describeDefaultProbe,
   describeStackSource,
   describeLayout,
   describeMeasurement,
@@ -230,7 +231,11 @@ function readProbe(
   npyOptions: NpyReadOptions | undefined,
 ): Float32Array | null {
   if (!keys.includes('probeGuess')) {
-    notices.push({ topic: 'probe', severity: 'warning', message: 'The file has no "probeGuess", so the reconstruction needs a probe from elsewhere.' });
+    notices.push({
+      topic: 'probe',
+      severity: 'warning',
+      message: `The file has no "probeGuess", so a reconstruction starts from ${describeDefaultProbe(patternSize)}.`,
+    });
     return null;
   }
   const location = { file: archive.fileName, entry: 'probeGuess.npy' };

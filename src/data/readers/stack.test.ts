@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import { captureDataFormatError, expectedReaders } from '../../../test/fixtures/readers/readerFixtures';
+import { defaultProbe } from '../../solvers/pie/probeScale';
 import {
   buildIntensities,
   decideMeasurement,
+  describeDefaultProbe,
   detectZeroFrequency,
   resolveStackGeometry,
   resolveZeroFrequency,
@@ -148,5 +150,44 @@ describe('resolveStackGeometry', () => {
   it('should reject a layout that does not fit', async () => {
     const error = await captureDataFormatError(() => resolveStackGeometry([6, 16, 16], LOCATION, 'patterns-last'));
     expect(error.problem).toContain('does not fit the requested layout');
+  });
+});
+
+describe('describeDefaultProbe', () => {
+  it('states the radius of defaultProbe', () => {
+    // defaultProbe's edge is 1 / (1 + exp((r − R) / 1.5)), so the amplitude along the central
+    // row crosses 0.5 at r = R, the radius that the description states as N/4.
+    const size = 32;
+    const probe = defaultProbe(size);
+    const centre = (size - 1) / 2;
+    let crossing = Number.NaN;
+    for (let column = Math.ceil(centre); column < size - 1; column++) {
+      const inner = probe[(16 * size + column) * 2];
+      const outer = probe[(16 * size + column + 1) * 2];
+      if (inner >= 0.5 && outer < 0.5) {
+        crossing = column + (inner - 0.5) / (inner - outer);
+        break;
+      }
+    }
+    const distance = Math.hypot(crossing - centre, 16 - centre);
+    expect(Math.abs(distance - size / 4)).toBeLessThan(0.1);
+    expect(describeDefaultProbe(size)).toContain('radius 8 pixels (N/4) in the 32×32 window');
+  });
+});
+
+describe('decideMeasurement doubt', () => {
+  it('marks scaled intensities doubtful', () => {
+    // Counts 1..4000 times 0.37 as float32: non-integer, maximum 1480, squares not whole.
+    const values = Float32Array.from({ length: 4000 }, (_, index) => (index + 1) * 0.37);
+    const decision = decideMeasurement(floatStack([1000, 2, 2], values));
+    expect(decision.assumed).toBe('amplitude');
+    expect(decision.doubtful).toBe(true);
+  });
+
+  it('trusts square roots of counts', () => {
+    const values = Float32Array.from({ length: 4000 }, (_, index) => Math.sqrt(index * 5 + 1));
+    const decision = decideMeasurement(floatStack([1000, 2, 2], values));
+    expect(decision.assumed).toBe('amplitude');
+    expect(decision.doubtful).toBe(false);
   });
 });

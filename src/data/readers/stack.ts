@@ -189,6 +189,18 @@ export function describeMeasurement(decision: MeasurementDecision): ReadNotice {
   return { topic: 'measurement-domain', severity: doubtful ? 'warning' : 'info', message: decision.reason };
 }
 
+/**
+ * Describes the probe guess that the solvers build for a scan without one: defaultProbe in
+ * src/solvers/pie/probeScale.ts, scaled to the counts by scaleProbeToPhotons. A test in
+ * stack.test.ts checks the radius against defaultProbe.
+ */
+export function describeDefaultProbe(patternSize: number): string {
+  return (
+    `the default probe, a real disk of radius ${formatNumber(patternSize / 4)} pixels (N/4) in the ${patternSize}×${patternSize} window ` +
+    'with an edge that falls off over about 1.5 pixels, scaled so that its total intensity equals the mean count per pattern'
+  );
+}
+
 /** Records where a stack's values end up in the dataset, for messages that give file indices. */
 export function describeStackSource(name: string, stack: RealArray, geometry: StackGeometry, shifted: boolean): StackSource {
   return { name, shape: [...stack.shape], layout: geometry.layout, shifted };

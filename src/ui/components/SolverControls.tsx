@@ -1,4 +1,5 @@
 import type { ScanDataset } from '../../data/dataset';
+import { describeDefaultProbe } from '../../data/readers/stack';
 import { validatePieOptions } from '../../solvers/pie/options';
 import { validatePinnRunOptions } from '../../solvers/pinn/runOptions';
 import type { ReconstructionSession } from '../useReconstruction';
@@ -63,6 +64,11 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
           disabled={running}
           onChange={session.setPinnOptions}
         />
+      )}
+      {dataset && dataset.probe === null && (method === 'pinn' || session.startPoint === null) && (
+        <p data-testid="default-probe">
+          The scan has no probe guess, so {method === 'pie' ? 'Reconstruct' : 'training'} starts from {describeDefaultProbe(dataset.patternSize)}.
+        </p>
       )}
       <div className="buttons">
         <button
