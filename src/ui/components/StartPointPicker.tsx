@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import type { ScanDataset } from '../../data/dataset';
 import { readPtychodusProduct, type PtychodusProductReadResult } from '../../data/readers/ptychodusProduct';
+import { MAX_POSITION_SPREAD_PX, productCoverageWarning } from '../../metrics/productReference';
 import { startPointFromProduct } from '../../solvers/pie/productStartPoint';
 import type { LabelledStartPoint } from '../useReconstruction';
 
@@ -27,18 +28,37 @@ function modeNote(productModes: number, requested: number): string {
   return ` Probe modes is set to ${requested}, so the ${plural(productModes - requested, 'weakest mode')} will be dropped.`;
 }
 
+/** Consequence of a cropped object for a run, for productCoverageWarning. */
+const START_COVERAGE_CONSEQUENCE = 'the run starts from a flat object (1 + 0i) over the rest';
+
 /**
  * Loads a Ptychodus product (.h5 or .npz) of the loaded scan as the start of the next rPIE or ePIE
- * run: its object, probe modes and, unless unticked, its positions. The file is read in the page.
+ * run: its object, probe modes and, unless unticked, its positions. The file is read in the page
+ * and checked when it is picked, so a product that would fail the run is rejected at once.
  */
 export function StartPointPicker({ dataset, disabled, requestedProbeModes, startPoint, onChange }: Props) {
   const [problem, setProblem] = useState<string | null>(null);
   const [product, setProduct] = useState<{ result: PtychodusProductReadResult; fileName: string } | null>(null);
+  const [coverageWarning, setCoverageWarning] = useState<string | null>(null);
+  const [resetNotice, setResetNotice] = useState<string | null>(null);
   const [usePositions, setUsePositions] = useState(true);
+  const previousDataset = useRef(dataset);
+  const productRef = useRef(product);
+  productRef.current = product;
 
-  // The page drops the start point when another scan is loaded, so the product read for the old scan goes too.
+  // The page drops the start point when another scan is loaded, so the product read for the old
+  // scan goes too, and a notice tells the user.
   useEffect(() => {
+    if (previousDataset.current === dataset) return;
+    previousDataset.current = dataset;
+    const dropped = productRef.current;
+    setResetNotice(
+      dropped
+        ? `Another scan was opened, so the start point ${dropped.fileName} was dropped and Reconstruct starts from a flat object.`
+        : null,
+    );
     setProduct(null);
+    setCoverageWarning(null);
     setProblem(null);
   }, [dataset]);
 
@@ -49,6 +69,8 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
       const result = await readPtychodusProduct(new Uint8Array(await file.arrayBuffer()), file.name);
       const next = startPointFromProduct(result, dataset, file.name, usePositions);
       setProduct({ result, fileName: file.name });
+      setCoverageWarning(productCoverageWarning(result, dataset, file.name, START_COVERAGE_CONSEQUENCE));
+      setResetNotice(null);
       onChange({ startPoint: next, fileName: file.name });
     } catch (error) {
       setProblem(`${(error as Error).message} The start point was not changed.`);
@@ -68,6 +90,7 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
 
   const clear = () => {
     setProduct(null);
+    setCoverageWarning(null);
     setProblem(null);
     onChange(null);
   };
@@ -90,6 +113,12 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
           }}
         />
       </label>
+      <p className="hint">
+        A product is accepted when its pattern count and probe size equal this scan's and its positions agree with the
+        scan's within {MAX_POSITION_SPREAD_PX} px after one common offset. A product of another scan with the same
+        raster can pass this check. To compare a result with a product instead, run Reconstruct first: the picker
+        &ldquo;Compare with a Ptychodus product&rdquo; then appears below the result.
+      </p>
       <label className="checkbox">
         <input
           type="checkbox"
@@ -110,6 +139,16 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
         </p>
       ) : (
         <p data-testid="start-point">Reconstruct starts from a flat object and the scan's probe guess.</p>
+      )}
+      {resetNotice && (
+        <p className="notice" role="status" data-testid="start-point-reset">
+          {resetNotice}
+        </p>
+      )}
+      {coverageWarning && startPoint && (
+        <p className="banner banner-warning" role="status">
+          {coverageWarning}
+        </p>
       )}
       {product?.result.notices.map((notice) => (
         <p className="notice" key={notice}>
