@@ -4,6 +4,8 @@ import { computeScanGeometry } from '../solvers/pie/geometry';
 import type { ScanDataset } from './dataset';
 import { createNpyArray, type NpyArray } from './npy';
 import { writeNpz } from './npz';
+import { readCxi } from './readers/cxi';
+import { loadH5wasm } from './readers/hdf5';
 import { applyMapping } from './readers/mapping';
 import { readPtychoPinnNpz } from './readers/ptychoPinnNpz';
 import type { ReadResult } from './readers/readResult';
@@ -398,5 +400,34 @@ describe('isNearlyWhole', () => {
     expect(isNearlyWhole(20920.002, SQUARED_AMPLITUDE_TOLERANCE)).toBe(true);
     expect(isNearlyWhole(0.37, SQUARED_AMPLITUDE_TOLERANCE)).toBe(false);
     expect(isNearlyWhole(2.5, 0)).toBe(false);
+  });
+});
+
+describe('validateScanDataset locations in a CXI file', () => {
+  it('gives file indices for a centred CXI frame', async () => {
+    const count = 4;
+    const size = 16;
+    const frames = buildStack(count, size, 'patterns-first', (row, column) => centredBeam(row, column, size));
+    frames[(2 * size + 3) * size + 12] = Number.NaN;
+    const translation = Float64Array.from({ length: 3 * count }, (_, index) => (index % 3 === 2 ? 0 : 1e-7 * index));
+
+    const { File, fs } = await loadH5wasm();
+    const memfs = fs as typeof fs & { readFile(path: string): Uint8Array };
+    const path = '/validate-cxi-test.h5';
+    const file = new File(path, 'w');
+    try {
+      for (const group of ['entry_1', 'entry_1/data_1', 'entry_1/sample_1', 'entry_1/sample_1/geometry_1']) file.create_group(group);
+      file.create_dataset({ name: '/entry_1/data_1/data', data: frames, shape: [count, size, size], dtype: '<f' });
+      file.create_dataset({ name: '/entry_1/sample_1/geometry_1/translation', data: translation, shape: [count, 3], dtype: '<d' });
+    } finally {
+      file.close();
+    }
+    const bytes = memfs.readFile(path);
+    memfs.unlink(path);
+
+    const result = await readCxi(bytes, 'frames.cxi', { distance_m: 1, detectorPixelSize_m: 75e-6, energy_J: 1.6e-15 });
+    const { errors } = validateRead(result);
+    expect(errors[0].fileIndex).toEqual([2, 3, 12]);
+    expect(errors[0].message).toContain('/entry_1/data_1/data[2, 3, 12] in the file');
   });
 });

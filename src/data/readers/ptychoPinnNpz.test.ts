@@ -201,6 +201,8 @@ describe('readPtychoPinnNpz on malformed input', () => {
     const diffraction = createNpyArray('float32', [3, 4, 4], values);
     const error = await captureDataFormatError(() => readPtychoPinnNpz(smallArchive({ diffraction }), 'neg.npz'));
     expect(error.received).toContain('flat index 5');
+    // Flat index 5 of a (3, 4, 4) array is [0, 1, 1], as NumPy's np.unravel_index(5, (3, 4, 4)) gives.
+    expect(error.received).toContain('index [0, 1, 1]');
   });
 
   it('should reject a probe of the wrong size', async () => {

@@ -218,11 +218,22 @@ export function requireNonNegativeAmplitudes(stack: RealArray, location: DataLoc
         ...location,
         problem: 'the diffraction amplitudes contain negative values',
         rule: 'Amplitudes are square roots of intensities, so they cannot be negative',
-        received: `${formatNumber(values[index])} at flat index ${index}`,
+        received: `${formatNumber(values[index])} at index [${unravelIndex(index, stack.shape).join(', ')}] (flat index ${index})`,
         action: 'Clip the amplitudes to zero, or if the values are background-subtracted intensities, read them as counts',
       });
     }
   }
+}
+
+/** Converts a flat index into a C-ordered array of `shape` to one index per axis. */
+function unravelIndex(flatIndex: number, shape: readonly number[]): number[] {
+  const indices = new Array<number>(shape.length);
+  let rest = flatIndex;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    indices[axis] = rest % shape[axis];
+    rest = Math.floor(rest / shape[axis]);
+  }
+  return indices;
 }
 
 /**
