@@ -314,7 +314,7 @@ describe('validateScanDataset locations in the file', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0].code).toBe('negative-count');
     expect(errors[0].fileIndex).toEqual([4, 6, 6]);
-    expect(errors[0].message).toContain('The first is -3 at diffraction[4, 6, 6] in the file');
+    expect(errors[0].message).toContain('One is -3 at diffraction[4, 6, 6] in the file');
   });
 
   it('gives file indices in (N, N, M) axis order', () => {

@@ -247,3 +247,22 @@ describe('parse client', () => {
     expect(fake.terminated).toBe(true);
   });
 });
+
+describe('parse service validation', () => {
+  it('locates a NaN in the file and passes amplitudes', async () => {
+    // 3 centred patterns of 8×8 amplitudes, √counts with a beam of 10000 counts at (4, 4).
+    const values = new Float32Array(3 * 64).map((_, index) => Math.sqrt(index % 64 === 36 ? 10000 : 3 + (index % 7)));
+    values[64 + 8 * 2 + 6] = Number.NaN;
+    const bytes = writeNpz({
+      diffraction: createNpyArray('float32', [3, 8, 8], values),
+      xcoords: createNpyArray('float64', [3], new Float64Array([10, 13, 16])),
+      ycoords: createNpyArray('float64', [3], new Float64Array([10, 10, 10])),
+    });
+    const outcome = await service().read({ kind: 'file', file: new Blob([bytes]), name: 'nan.npz' }, {});
+    if (outcome.kind !== 'dataset') throw new Error('expected a dataset');
+
+    expect(outcome.result.measurement?.assumed).toBe('amplitude');
+    expect(outcome.validation.errors[0].message).toContain('diffraction[1, 2, 6] in the file');
+    expect(outcome.validation.warnings.map((issue) => issue.code)).not.toContain('non-integer-count');
+  });
+});
