@@ -258,7 +258,7 @@ describe('parse service validation', () => {
       xcoords: createNpyArray('float64', [3], new Float64Array([10, 13, 16])),
       ycoords: createNpyArray('float64', [3], new Float64Array([10, 10, 10])),
     });
-    const outcome = await service().read({ kind: 'file', file: new Blob([bytes]), name: 'nan.npz' }, {});
+    const outcome = await service().read({ kind: 'file', file: new Blob([new Uint8Array(bytes)]), name: 'nan.npz' }, {});
     if (outcome.kind !== 'dataset') throw new Error('expected a dataset');
 
     expect(outcome.result.measurement?.assumed).toBe('amplitude');
