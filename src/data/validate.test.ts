@@ -386,6 +386,7 @@ describe('validateScanDataset squared amplitudes', () => {
     const dataset = makeDataset({ patternCount: 16, patternSize: 16, intensities: squaredAmplitudes(scaled), positionX_px: new Float32Array(16), positionY_px: new Float32Array(16), probe: null });
     const { warnings } = validateScanDataset(dataset, { measurement: 'amplitude' });
     expect(warnings.map((warning) => warning.code)).toEqual(['non-integer-count']);
+    expect(warnings[0].message).toContain(', the square of the stored amplitude, at pattern');
   });
 
   it('keeps the exact check for counts', () => {

@@ -225,7 +225,8 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       'non-integer-count',
       'intensities',
       `The intensities contain ${nonInteger.count} non-integer ${plural(nonInteger.count, 'value')}, so they may not be photon counts. ` +
-        `${which} is ${nonInteger.firstValue} at ${where(nonInteger.firstIndex)}. ` +
+        `${which} is ${nonInteger.firstValue}${context.measurement === 'amplitude' ? ', the square of the stored amplitude,' : ''} ` +
+        `at ${where(nonInteger.firstIndex)}. ` +
         'The Poisson noise model assumes counts, so scaled or normalised data weight the noise wrongly.',
       { count: nonInteger.count, firstIndex: nonInteger.firstIndex, ...locate(nonInteger.firstIndex) },
     );

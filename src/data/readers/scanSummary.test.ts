@@ -285,11 +285,23 @@ describe('summarizeReadResult scan checks', () => {
       [1, 4],
     ]);
     const warning = summary.warnings.find((item) => item.code === 'duplicate-positions');
-    expect(warning?.message).toContain('such as positions 0 and 1, 0 and 4, 1 and 4 (indices from 0)');
+    expect(warning?.message).toContain('the first pairs being 0 and 1, 0 and 4, 1 and 4 (indices from 0)');
   });
 
   it('lists every pair below the limit', () => {
     expect(findDuplicatePairs([0, 3, 0.001, 3], [0, 0, 0, 0.5], 10)).toEqual([[0, 2]]);
+  });
+
+  it('names a single duplicate pair', () => {
+    const data = dataset({
+      patternCount: 3,
+      intensities: new Float32Array(12).fill(1),
+      positionX_px: new Float32Array([0, 4, 4]),
+      positionY_px: new Float32Array([0, 0, 0]),
+    });
+    const summary = summarizeReadResult(readResult(data), defaultProbe(2));
+    const warning = summary.warnings.find((item) => item.code === 'duplicate-positions');
+    expect(warning?.message).toContain('another position, in the pairs 1 and 2 (indices from 0).');
   });
 });
 

@@ -355,11 +355,13 @@ function collectWarnings(summary: ScanReadSummary): SummaryWarning[] {
   }
   if (summary.duplicatePositions > 0) {
     const pairs = summary.duplicatePairs.map(([i, j]) => `${i} and ${j}`).join(', ');
-    const named = pairs === '' ? '' : `, such as positions ${pairs}`;
+    // A full list of NAMED_DUPLICATE_PAIRS pairs may have been cut short.
+    const listed = summary.duplicatePairs.length < NAMED_DUPLICATE_PAIRS ? 'in the pairs' : 'the first pairs being';
+    const named = pairs === '' ? '' : `, ${listed} ${pairs} (indices from 0)`;
     warnings.push({
       code: 'duplicate-positions',
       message:
-        `${summary.duplicatePositions} positions lie within ${DUPLICATE_DISTANCE_PX} pixels of another position${named} (indices from 0). ` +
+        `${summary.duplicatePositions} positions lie within ${DUPLICATE_DISTANCE_PX} pixels of another position${named}. ` +
         'Check that the positions are not repeated or truncated to a coarse unit.',
     });
   }
