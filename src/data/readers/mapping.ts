@@ -49,8 +49,8 @@ export function rejectPtychodusProduct(keys: readonly string[], fileName: string
   throw new DataFormatError({
     file: fileName,
     problem: 'the file is a Ptychodus product, a reconstruction with no diffraction patterns, so it cannot be opened as a scan',
-    rule: 'Open a scan reads measured diffraction patterns and their positions, while a product contains an object, probe and positions',
-    received: `the product's ${PRODUCT_SIGNATURE_KEYS.map((key) => JSON.stringify(entryName(key))).join(', ')}`,
+    rule: '"Open a scan" reads measured diffraction patterns and their positions, while a product contains an object, probe and positions',
+    received: `a product's entries ${PRODUCT_SIGNATURE_KEYS.map((key) => JSON.stringify(entryName(key))).join(', ')}`,
     action:
       'Open the scan that the product was reconstructed from, then choose this file under ' +
       '"Start from a Ptychodus product of this scan" or "Compare with a Ptychodus product of this scan"',
