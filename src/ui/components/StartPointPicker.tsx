@@ -138,7 +138,9 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
           </button>
         </p>
       ) : (
-        <p data-testid="start-point">Reconstruct starts from a flat object and the scan's probe guess.</p>
+        <p data-testid="start-point">
+          Reconstruct starts from a flat object and {dataset.probe === null ? 'the default probe described below' : "the scan's probe guess"}.
+        </p>
       )}
       {resetNotice && (
         <p className="notice" role="status" data-testid="start-point-reset">
