@@ -77,35 +77,18 @@ export function registerImages(
   const b = prepareForCorrelation(estimate, mask, quantity);
   fft2d(a.re, a.im, height, width, false);
   fft2d(b.re, b.im, height, width, false);
-
-  // Cross-power spectrum X = A·conj(B).
-  const pixels = height * width;
-  const crossRe = new Float64Array(pixels);
-  const crossIm = new Float64Array(pixels);
-  for (let i = 0; i < pixels; i += 1) {
-    crossRe[i] = a.re[i] * b.re[i] + a.im[i] * b.im[i];
-    crossIm[i] = a.im[i] * b.re[i] - a.re[i] * b.im[i];
-  }
-
-  const correlationRe = Float64Array.from(crossRe);
-  const correlationIm = Float64Array.from(crossIm);
-  fft2d(correlationRe, correlationIm, height, width, true);
-  let peak = 0;
-  let peakPower = -1;
-  for (let i = 0; i < pixels; i += 1) {
-    const power = correlationRe[i] * correlationRe[i] + correlationIm[i] * correlationIm[i];
-    if (power > peakPower) {
-      peakPower = power;
-      peak = i;
-    }
-  }
-  const coarseRows = signedFrequencyIndex(Math.floor(peak / width), height);
-  const coarseColumns = signedFrequencyIndex(peak % width, width);
-  if (upsampleFactor === 1) return { shiftRows_px: coarseRows, shiftColumns_px: coarseColumns };
-
-  const shifts = refinementGrid(coarseRows, coarseColumns, upsampleFactor);
-  const upsampled = inverseDftAt({ re: crossRe, im: crossIm }, height, width, shifts.rows, shifts.columns);
-  return bestOnGrid(shifts, (i) => upsampled.re[i] * upsampled.re[i] + upsampled.im[i] * upsampled.im[i]);
+  const cross = crossSpectrum(a, b);
+  const correlation = inverseFft(cross, height, width);
+  return locatePeak(
+    height,
+    width,
+    upsampleFactor,
+    (i) => correlation.re[i] * correlation.re[i] + correlation.im[i] * correlation.im[i],
+    (shifts) => {
+      const upsampled = inverseDftAt(cross, height, width, shifts.rows, shifts.columns);
+      return (i) => upsampled.re[i] * upsampled.re[i] + upsampled.im[i] * upsampled.im[i];
+    },
+  );
 }
 
 interface SplitComplex {
@@ -183,22 +166,16 @@ function registerMasked(
   for (let i = 0; i < pixels; i += 1) largestOverlap = Math.max(largestOverlap, atAllShifts.overlap.re[i]);
   const minOverlap = MIN_OVERLAP_FRACTION * largestOverlap;
 
-  let peak = 0;
-  let peakScore = -1;
-  for (let i = 0; i < pixels; i += 1) {
-    const score = maskedScore(atAllShifts, i, minOverlap);
-    if (score > peakScore) {
-      peakScore = score;
-      peak = i;
-    }
-  }
-  const coarseRows = signedFrequencyIndex(Math.floor(peak / width), height);
-  const coarseColumns = signedFrequencyIndex(peak % width, width);
-  if (upsampleFactor === 1) return { shiftRows_px: coarseRows, shiftColumns_px: coarseColumns };
-
-  const shifts = refinementGrid(coarseRows, coarseColumns, upsampleFactor);
-  const onGrid = mapSpectra(spectra, (spectrum) => inverseDftAt(spectrum, height, width, shifts.rows, shifts.columns));
-  return bestOnGrid(shifts, (i) => maskedScore(onGrid, i, minOverlap));
+  return locatePeak(
+    height,
+    width,
+    upsampleFactor,
+    (i) => maskedScore(atAllShifts, i, minOverlap),
+    (shifts) => {
+      const onGrid = mapSpectra(spectra, (spectrum) => inverseDftAt(spectrum, height, width, shifts.rows, shifts.columns));
+      return (i) => maskedScore(onGrid, i, minOverlap);
+    },
+  );
 }
 
 function mapSpectra(spectra: MaskedSpectra, map: (spectrum: SplitComplex) => SplitComplex): MaskedSpectra {
@@ -331,7 +308,7 @@ export function softMaskWeights(mask: Uint8Array, height: number, width: number)
 }
 
 /** Shifts spaced 1/upsampleFactor apart within ±0.75 px of the integer peak, per axis. */
-function refinementGrid(coarseRows: number, coarseColumns: number, upsampleFactor: number): { rows: Float64Array; columns: Float64Array } {
+function refinementGrid(coarseRows: number, coarseColumns: number, upsampleFactor: number): ShiftGrid {
   const halfSteps = Math.floor(Math.ceil(1.5 * upsampleFactor) / 2);
   const steps = 2 * halfSteps + 1;
   const rows = new Float64Array(steps);
@@ -343,22 +320,45 @@ function refinementGrid(coarseRows: number, coarseColumns: number, upsampleFacto
   return { rows, columns };
 }
 
+interface ShiftGrid {
+  rows: Float64Array;
+  columns: Float64Array;
+}
+
 /**
- * Returns the grid shift with the largest score, for scores indexed [row shift][column shift].
- * The first of equal maxima in row-major order wins, as numpy.argmax.
+ * Finds the integer shift with the best `coarseScore`, one score per pixel in FFT order, then the
+ * best of the scores that `gridScore` gives on the 1/upsampleFactor grid around it.
  */
-function bestOnGrid(shifts: { rows: Float64Array; columns: Float64Array }, score: (i: number) => number): Registration {
+function locatePeak(
+  height: number,
+  width: number,
+  upsampleFactor: number,
+  coarseScore: (i: number) => number,
+  gridScore: (shifts: ShiftGrid) => (i: number) => number,
+): Registration {
+  const peak = argmax(height * width, coarseScore);
+  const coarseRows = signedFrequencyIndex(Math.floor(peak / width), height);
+  const coarseColumns = signedFrequencyIndex(peak % width, width);
+  if (upsampleFactor === 1) return { shiftRows_px: coarseRows, shiftColumns_px: coarseColumns };
+
+  const shifts = refinementGrid(coarseRows, coarseColumns, upsampleFactor);
   const columns = shifts.columns.length;
-  let bestScore = -1;
+  const best = argmax(shifts.rows.length * columns, gridScore(shifts));
+  return { shiftRows_px: shifts.rows[Math.floor(best / columns)], shiftColumns_px: shifts.columns[best % columns] };
+}
+
+/** Returns the index of the largest score. The first of equal maxima wins, as numpy.argmax. */
+function argmax(count: number, score: (i: number) => number): number {
   let best = 0;
-  for (let i = 0; i < shifts.rows.length * columns; i += 1) {
+  let bestScore = -Infinity;
+  for (let i = 0; i < count; i += 1) {
     const value = score(i);
     if (value > bestScore) {
       bestScore = value;
       best = i;
     }
   }
-  return { shiftRows_px: shifts.rows[Math.floor(best / columns)], shiftColumns_px: shifts.columns[best % columns] };
+  return best;
 }
 
 /**
