@@ -32,38 +32,29 @@ export function memoryByteSource(bytes: Uint8Array): ByteSource {
 export type BlobSliceReader = (blob: Blob) => ArrayBuffer;
 
 export interface BlobSourceOptions {
-  /** Largest slice read in one call; progress is reported after each. Defaults to 16 MiB. */
-  chunkBytes?: number;
-  /** Called with the total bytes read so far after each slice. */
+  /** Called with the total bytes read so far after each read. */
   onRead?(bytesRead: number): void;
 }
 
-const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
-
 /**
- * Reads a Blob (such as a File from the file picker) slice by slice. Only what a reader requests is
- * in memory, and each read lands in one new, aligned buffer.
+ * Reads a Blob (such as a File from the file picker) part by part. Only what a reader requests is
+ * in memory. Each request is one slice read into a new, aligned buffer, which the caller receives
+ * as it is. Smaller slices would leave as much garbage as the member until the next collection,
+ * and the peak memory of a large file would grow by that much.
  */
 export function blobByteSource(blob: Blob, readSlice: BlobSliceReader, options: BlobSourceOptions = {}): ByteSource {
-  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   let bytesRead = 0;
   return {
     size: blob.size,
     readsAreCopies: true,
     read(offset, length) {
       checkRange(offset, length, blob.size);
-      const result = new Uint8Array(length);
-      for (let done = 0; done < length; ) {
-        const step = Math.min(chunkBytes, length - done);
-        const part = new Uint8Array(readSlice(blob.slice(offset + done, offset + done + step)));
-        if (part.length !== step) {
-          throw new RangeError(`The file changed while it was read: ${part.length} of ${step} bytes arrived at byte ${offset + done}.`);
-        }
-        result.set(part, done);
-        done += step;
-        bytesRead += step;
-        options.onRead?.(bytesRead);
+      const result = new Uint8Array(readSlice(blob.slice(offset, offset + length)));
+      if (result.length !== length) {
+        throw new RangeError(`The file changed while it was read: ${result.length} of ${length} bytes arrived at byte ${offset}.`);
       }
+      bytesRead += length;
+      options.onRead?.(bytesRead);
       return result;
     },
   };

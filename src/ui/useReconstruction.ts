@@ -111,6 +111,8 @@ export function pinnResumeBlockedReason(trained: PinnRunOptions, current: PinnRu
 
 export function useReconstruction(requested: RequestedBackend, dataset: ScanDataset | null): ReconstructionSession {
   const clientRef = useRef<ReconstructionClient | null>(null);
+  /** The scan the current worker holds, so that a run sends it only once. */
+  const sentDatasetRef = useRef<ScanDataset | null>(null);
   const [resolution, setResolution] = useState<BackendResolution | null>(null);
   const [deviceError, setDeviceError] = useState<string | null>(null);
   const [workerReady, setWorkerReady] = useState(false);
@@ -151,6 +153,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
       },
     });
     clientRef.current = client;
+    sentDatasetRef.current = null;
     setPinnModelLabel(null);
     let cancelled = false;
     client
@@ -189,26 +192,26 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   }, [dataset]);
 
   useEffect(() => {
-    const client = clientRef.current;
-    if (!client || !resolution || !dataset) return;
-    let cancelled = false;
-    setWorkerReady(false);
-    client
-      .setDataset(dataset)
-      .then(() => {
-        if (!cancelled) setWorkerReady(true);
-      })
-      .catch((error: Error) => {
-        if (!cancelled) setRunError(error.message);
-      });
-    return () => {
-      cancelled = true;
-    };
+    setWorkerReady(clientRef.current !== null && resolution !== null && dataset !== null);
   }, [resolution, dataset]);
 
   /**
-   * Runs one worker request as the current run: marks it running under `method`, and on completion
-   * sets the run state that `ending` derives from the result, or the error.
+   * Sends the scan to the worker unless it has it already. The worker gets a scan only when a run
+   * needs it, so opening a large file keeps one copy of the patterns in the page, not two.
+   */
+  const sendDataset = useCallback(
+    async (client: ReconstructionClient) => {
+      if (dataset === null || sentDatasetRef.current === dataset) return;
+      await client.setDataset(dataset);
+      sentDatasetRef.current = dataset;
+    },
+    [dataset],
+  );
+
+  /**
+   * Runs one worker request as the current run: marks it running under `method`, sends the scan
+   * if the worker lacks it, and on completion sets the run state that `ending` derives from the
+   * result, or the error.
    */
   const runInWorker = useCallback(
     <T,>(method: 'pie' | 'pinn', request: (client: ReconstructionClient) => Promise<T>, ending: (result: T) => RunState) => {
@@ -217,14 +220,15 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
       setRunState('running');
       setActiveMethod(method);
       setRunError(null);
-      request(client)
+      sendDataset(client)
+        .then(() => request(client))
         .then((result) => setRunState(ending(result)))
         .catch((error: Error) => {
           setRunError(error.message);
           setRunState('failed');
         });
     },
-    [],
+    [sendDataset],
   );
 
   const start = useCallback(() => {
