@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ScanDataset } from '../../data/dataset';
 import { complexMultiply, extractPatches, fft2 } from '../../engine/ops';
 import { registerPhysicsKernels } from '../../engine/register';
-import { seededRandom } from '../../util/random';
+import { poissonSample, seededRandom } from '../../util/random';
 import { preparePinnData, type PinnTrainingData } from './dataPrep';
 import { reconstructObject } from './stitch';
 import { PinnTrainer, splitIndices, trainPinn, type PinnEpochReport } from './train';
@@ -63,22 +63,6 @@ function smallProbe(photons: number): Float32Array {
   return probe.map((value) => value * Math.sqrt(photons / power));
 }
 
-/** Poisson sample: Knuth's method below a mean of 50, a rounded normal approximation above. */
-function poisson(mean: number, random: () => number): number {
-  if (mean > 50) {
-    const gaussian = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
-    return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian));
-  }
-  const limit = Math.exp(-mean);
-  let product = random();
-  let count = 0;
-  while (product > limit) {
-    count += 1;
-    product *= random();
-  }
-  return count;
-}
-
 async function simulateSmoothScan(seed: number): Promise<SmoothScan> {
   const count = GRID * GRID;
   const rows = new Int32Array(count);
@@ -107,7 +91,7 @@ async function simulateSmoothScan(seed: number): Promise<SmoothScan> {
   const intensities = (await intensity.data()) as Float32Array;
   intensity.dispose();
   const random = seededRandom(seed);
-  for (let i = 0; i < intensities.length; i += 1) intensities[i] = poisson(intensities[i], random);
+  for (let i = 0; i < intensities.length; i += 1) intensities[i] = poissonSample(intensities[i], random);
 
   return {
     dataset: {
