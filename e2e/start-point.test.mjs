@@ -190,7 +190,7 @@ test('products are checked when they are picked', async () => {
     const startAlert = page.locator('.start-point-picker [role="alert"]');
     const line = page.getByTestId('start-point');
 
-    // Before any run, the start-point picker's hint tells where the reference picker will appear.
+    // Before any run, the start-point picker's hint names where the reference picker will appear.
     assert.match(await page.locator('.start-point-picker .hint').textContent(), /run Reconstruct first.*Compare with a Ptychodus product/s);
     assert.match(await page.locator('.start-point-picker .hint').textContent(), /within 2 px after one common offset/);
 
@@ -257,7 +257,7 @@ test('products are checked when they are picked', async () => {
     await referencePicker.setInputFiles(croppedProduct);
     await page.locator('.reference-picker .banner-warning').filter({ hasText: /covers only/ }).waitFor({ timeout: 60_000 });
 
-    // Opening another scan drops the start point, and a notice tells the user.
+    // Opening another scan drops the start point, and a notice says so.
     await page.getByLabel(/Open a scan/).setInputFiles(resolve(import.meta.dirname, '../public/data/siemens-star.npz'));
     const resetNotice = page.getByTestId('start-point-reset');
     await resetNotice.waitFor({ timeout: 60_000 });

@@ -195,7 +195,7 @@ function typeName(dtype: NpyDtype): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * What readNpy may do with its input. 'copy' leaves it untouched, and the result never shares
+ * Ownership rule for readNpy's input. 'copy' leaves it untouched, and the result never shares
  * memory with it. 'adopt' lets the result be a view of the input's array data when the data's
  * offset suits the typed array, so a caller that owns a large input avoids a second copy. The
  * input's bytes may then be swapped in place, so the caller must not use them again.

@@ -193,7 +193,7 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
   const where = (index: number) => describePixelIndex(index, patternSize, source);
   // Values are checked in the dataset's order, which the shift and reordering make differ from
   // the file's, so the first one found need not be the first in the file.
-  const which = source === undefined ? 'The first' : 'One';
+  const exampleLead = source === undefined ? 'The first' : 'One';
   const locate = (index: number) => (source === undefined ? {} : { fileIndex: fileIndexOf(index, patternSize, source) });
   if (nonFinite.count > 0) {
     addIssue(
@@ -202,7 +202,7 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       'non-finite',
       'intensities',
       `The intensities contain ${nonFinite.count} NaN or infinite ${plural(nonFinite.count, 'value')}. ` +
-        `${which} is ${nonFinite.firstValue} at ${where(nonFinite.firstIndex)}. Mask or replace them before loading.`,
+        `${exampleLead} is ${nonFinite.firstValue} at ${where(nonFinite.firstIndex)}. Mask or replace them before loading.`,
       { count: nonFinite.count, firstIndex: nonFinite.firstIndex, ...locate(nonFinite.firstIndex) },
     );
   }
@@ -213,7 +213,7 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       'negative-count',
       'intensities',
       `The intensities contain ${negative.count} negative ${plural(negative.count, 'value')}, but photon counts cannot be negative. ` +
-        `${which} is ${negative.firstValue} at ${where(negative.firstIndex)}. ` +
+        `${exampleLead} is ${negative.firstValue} at ${where(negative.firstIndex)}. ` +
         'Clip them to zero, or check the background subtraction.',
       { count: negative.count, firstIndex: negative.firstIndex, ...locate(negative.firstIndex) },
     );
@@ -225,7 +225,7 @@ function checkIntensities(report: ValidationReport, intensities: Float32Array, p
       'non-integer-count',
       'intensities',
       `The intensities contain ${nonInteger.count} non-integer ${plural(nonInteger.count, 'value')}, so they may not be photon counts. ` +
-        `${which} is ${nonInteger.firstValue}${context.measurement === 'amplitude' ? ', the square of the stored amplitude,' : ''} ` +
+        `${exampleLead} is ${nonInteger.firstValue}${context.measurement === 'amplitude' ? ', the square of the stored amplitude,' : ''} ` +
         `at ${where(nonInteger.firstIndex)}. ` +
         'The Poisson noise model assumes counts, so scaled or normalised data weight the noise wrongly.',
       { count: nonInteger.count, firstIndex: nonInteger.firstIndex, ...locate(nonInteger.firstIndex) },

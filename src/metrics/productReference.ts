@@ -101,7 +101,7 @@ export function findNonFinitePixel(
 
 /**
  * Throws an Error naming the file, the array and the pixel (row, column) when the product's object
- * contains NaN or an infinity. `use` says what the product was picked for, such as "a start point".
+ * contains NaN or an infinity. `use` names what the product was picked for, such as "a start point".
  */
 export function checkProductObject(result: PtychodusProductReadResult, fileName: string, use: string): void {
   const { object } = result.product;
@@ -141,10 +141,10 @@ export function checkProductProbe(result: PtychodusProductReadResult, fileName: 
 export const MIN_COVERED_FRACTION = 0.999;
 
 /**
- * Returns the fraction of the loaded scan's scanned pixels (the union of its probe windows, with
- * corners rounded to whole pixels) that lie on an object of `height` × `width` pixels whose pixel
- * (0, 0) sits at dataset coordinates (originY_px, originX_px). Pixels are placed with the rounded
- * origin difference, as placeStartObject and cropTruthToSnapshot place them.
+ * Returns the fraction of the loaded scan's scanned pixels that lie on an object of `height` ×
+ * `width` pixels whose pixel (0, 0) is at dataset coordinates (originY_px, originX_px). The scanned
+ * pixels are the union of the probe windows, with corners rounded to whole pixels. Pixels are
+ * placed with the rounded origin difference, as placeStartObject and cropTruthToSnapshot place them.
  */
 export function scannedFractionCovered(
   dataset: ScanDataset,
@@ -193,7 +193,7 @@ export function scannedFractionCovered(
 
 /**
  * Returns a warning when the product's object, placed on the scan by the position offset, leaves
- * part of the scanned region uncovered, or null when it covers it. `consequence` says what the
+ * part of the scanned region uncovered, or null when it covers it. `consequence` describes what the
  * uncovered pixels become for this use.
  */
 export function productCoverageWarning(

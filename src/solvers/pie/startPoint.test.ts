@@ -104,12 +104,12 @@ describe('adjustProbeModeCount', () => {
     const main = Float32Array.from({ length: size * size * 2 }, (_, i) => (i % 2 === 0 ? 1 + (i % 7) : 0.5));
     const adjusted = adjustProbeModeCount(main, size, 1, 3);
     const powers = modePowers(adjusted, 3);
-    const given = modePowers(main, 1)[0];
-    expect(powers[0] + powers[1] + powers[2]).toBeCloseTo(given, 3);
-    // Each extra mode takes 2 % of the total, so the given mode keeps 96 %.
-    expect(powers[0] / given).toBeCloseTo(0.96, 5);
-    expect(powers[1] / given).toBeCloseTo(0.02, 5);
-    expect(powers[2] / given).toBeCloseTo(0.02, 5);
+    const inputPower = modePowers(main, 1)[0];
+    expect(powers[0] + powers[1] + powers[2]).toBeCloseTo(inputPower, 3);
+    // Each extra mode takes 2 % of the total, so the input mode keeps 96 %.
+    expect(powers[0] / inputPower).toBeCloseTo(0.96, 5);
+    expect(powers[1] / inputPower).toBeCloseTo(0.02, 5);
+    expect(powers[2] / inputPower).toBeCloseTo(0.02, 5);
     expect(adjusted[0] / main[0]).toBeCloseTo(Math.sqrt(0.96), 5);
   });
 
@@ -120,13 +120,13 @@ describe('adjustProbeModeCount', () => {
     modes[0] = 1;
     modes[8 + 2] = 3;
     modes[16 + 4] = 2;
-    const kept = adjustProbeModeCount(modes, size, 3, 2);
-    expect(kept.length).toBe(2 * size * size * 2);
-    const powers = modePowers(kept, 2);
+    const strongestTwo = adjustProbeModeCount(modes, size, 3, 2);
+    expect(strongestTwo.length).toBe(2 * size * size * 2);
+    const powers = modePowers(strongestTwo, 2);
     expect(powers[0]).toBeCloseTo(9, 4);
     expect(powers[1]).toBeCloseTo(4, 4);
-    // The strongest is the second given mode, up to a phase factor.
-    expect(Math.hypot(kept[2], kept[3])).toBeCloseTo(3, 4);
+    // The strongest is the second input mode, up to a phase factor.
+    expect(Math.hypot(strongestTwo[2], strongestTwo[3])).toBeCloseTo(3, 4);
   });
 
   it('should copy an equal count unchanged', () => {

@@ -50,26 +50,32 @@ export function validateStartPoint(start: PieStartPoint, patternCount: number, p
         `Start from a product of this scan, whose probe has the pattern size, or from a flat object.`,
     );
   }
+
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
     throw new Error(`The start point's object must be at least 1×1 pixels, received ${width}×${height}.`);
   }
+
   if (start.object.length !== height * width * 2) {
     throw new Error(
       `The start point's object of ${width}×${height} pixels needs ${height * width * 2} values, received ${start.object.length}.`,
     );
   }
+
   if (!Number.isInteger(modes) || modes < 1) {
     throw new Error(`The start point needs at least one probe mode, received ${modes}.`);
   }
+
   if (start.probeModes.length !== modes * size * size * 2) {
     throw new Error(
       `The start point's ${modes} probe modes of ${size}×${size} need ${modes * size * size * 2} values, ` +
         `received ${start.probeModes.length}.`,
     );
   }
+
   if (!Number.isFinite(start.originY_px) || !Number.isFinite(start.originX_px)) {
     throw new Error(`The start point's object origin must be finite, received (${start.originY_px}, ${start.originX_px}).`);
   }
+
   if (start.positions) {
     const { positionY_px, positionX_px } = start.positions;
     if (positionY_px.length !== patternCount || positionX_px.length !== patternCount) {
@@ -79,6 +85,7 @@ export function validateStartPoint(start: PieStartPoint, patternCount: number, p
       );
     }
   }
+
   const badObject = start.object.findIndex((value) => !Number.isFinite(value));
   if (badObject >= 0) {
     const pixel = Math.floor(badObject / 2);
@@ -88,6 +95,7 @@ export function validateStartPoint(start: PieStartPoint, patternCount: number, p
         'Start from a product with a finite object, or from a flat object.',
     );
   }
+
   const badProbe = start.probeModes.findIndex((value) => !Number.isFinite(value));
   if (badProbe >= 0) {
     const pixel = Math.floor(badProbe / 2);

@@ -47,7 +47,7 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
   productRef.current = product;
 
   // The page drops the start point when another scan is loaded, so the product read for the old
-  // scan goes too, and a notice tells the user.
+  // scan goes too, and a notice informs the user.
   useEffect(() => {
     if (previousDataset.current === dataset) return;
     previousDataset.current = dataset;
