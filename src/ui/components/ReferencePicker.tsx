@@ -4,6 +4,7 @@ import type { ScanDataset } from '../../data/dataset';
 import { readPtychodusProduct } from '../../data/readers/ptychodusProduct';
 import { MAX_POSITION_SPREAD_PX, productCoverageWarning, referenceFromProduct } from '../../metrics/productReference';
 import type { ReferenceObject } from '../../metrics/truthComparison';
+import { PickerMessages } from './PickerMessages';
 
 interface Props {
   dataset: ScanDataset;
@@ -49,21 +50,7 @@ export function ReferencePicker({ dataset, disabled, onReference }: Props) {
         {MAX_POSITION_SPREAD_PX} px after one common offset. A product of another scan with the same raster can pass
         this check.
       </p>
-      {coverageWarning && (
-        <p className="banner banner-warning" role="status">
-          {coverageWarning}
-        </p>
-      )}
-      {notices.map((notice) => (
-        <p className="notice" key={notice}>
-          {notice}
-        </p>
-      ))}
-      {problem && (
-        <p className="banner banner-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <PickerMessages coverageWarning={coverageWarning} notices={notices} problem={problem} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { readPtychodusProduct, type PtychodusProductReadResult } from '../../dat
 import { MAX_POSITION_SPREAD_PX, productCoverageWarning } from '../../metrics/productReference';
 import { startPointFromProduct } from '../../solvers/pie/productStartPoint';
 import type { LabelledStartPoint } from '../useReconstruction';
+import { PickerMessages } from './PickerMessages';
 
 interface Props {
   dataset: ScanDataset;
@@ -147,21 +148,11 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
           {resetNotice}
         </p>
       )}
-      {coverageWarning && startPoint && (
-        <p className="banner banner-warning" role="status">
-          {coverageWarning}
-        </p>
-      )}
-      {product?.result.notices.map((notice) => (
-        <p className="notice" key={notice}>
-          {notice}
-        </p>
-      ))}
-      {problem && (
-        <p className="banner banner-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <PickerMessages
+        coverageWarning={startPoint ? coverageWarning : null}
+        notices={product?.result.notices ?? []}
+        problem={problem}
+      />
     </div>
   );
 }
