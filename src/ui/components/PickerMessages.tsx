@@ -3,7 +3,7 @@ interface Props {
   coverageWarning: string | null;
   /** The reader's notices about the product. */
   notices: readonly string[];
-  /** Why the last file was rejected, if it was. */
+  /** Reason the last file was rejected, or null. */
   problem: string | null;
 }
 
