@@ -115,7 +115,6 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const sentDatasetRef = useRef<ScanDataset | null>(null);
   const [resolution, setResolution] = useState<BackendResolution | null>(null);
   const [deviceError, setDeviceError] = useState<string | null>(null);
-  const [workerReady, setWorkerReady] = useState(false);
   const [options, setOptions] = useState<PieOptions>(() => defaultsFor('rpie'));
   const [runState, setRunState] = useState<RunState>('idle');
   const [runError, setRunError] = useState<string | null>(null);
@@ -136,7 +135,6 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   useEffect(() => {
     setResolution(null);
     setDeviceError(null);
-    setWorkerReady(false);
     const client = startReconstructionWorker({
       onProgress: (update) => {
         setProgress(update);
@@ -191,9 +189,8 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     setStartPoint(null);
   }, [dataset]);
 
-  useEffect(() => {
-    setWorkerReady(clientRef.current !== null && resolution !== null && dataset !== null);
-  }, [resolution, dataset]);
+  // The worker receives the scan with the first run, so it is ready once its backend has resolved.
+  const workerReady = resolution !== null && dataset !== null;
 
   /**
    * Sends the scan to the worker unless it has it already. The worker gets a scan only when a run
