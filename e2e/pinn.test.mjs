@@ -77,6 +77,8 @@ for (const [mode, backend] of [
         const { summary } = await trainSmallPinn(page);
         assert.match(summary, new RegExp(`on ${backend}`));
         assert.match(summary, new RegExp(`${PATTERNS} patterns of 64²`));
+        // No rPIE has run yet, so its Fourier-error chart has nothing to show.
+        assert.equal(await page.getByTestId('fourier-errors').count(), 0);
         await runRpie(page);
 
         const comparison = page.getByTestId('method-comparison');

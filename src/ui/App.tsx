@@ -169,7 +169,7 @@ export function App() {
 
       <section className="views">
         {session.snapshot && <ResultsPanel snapshot={session.snapshot} />}
-        <ErrorPlot errors={session.progress?.fourierErrors ?? []} />
+        {(method === 'pie' || session.snapshot) && <ErrorPlot errors={session.progress?.fourierErrors ?? []} />}
       </section>
 
       {(session.pinnProgress || session.pinnSnapshot) && (
