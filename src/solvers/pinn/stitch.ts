@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
+
 import type { PinnTrainingData } from './dataPrep';
 
 /** Predicted object patches, each [M, n, n] row-major. */
@@ -50,6 +52,8 @@ export async function predictPatches(
       `predictPatches: expected ${patternCount} patterns of ${patternSize}×${patternSize}, received ${amplitudes.length} values.`,
     );
   }
+  // A model loaded for inference only never passes through PinnTrainer, which registers these too.
+  if (tf.getBackend() === 'cpu') registerFastCpuConvolutionKernels();
   const amplitude = new Float32Array(patternCount * pixels);
   const phase = new Float32Array(patternCount * pixels);
   for (let start = 0; start < patternCount; start += batchSize) {

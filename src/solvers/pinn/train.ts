@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom, shuffle } from '../../util/random';
-import { registerFastCpuConvolutionGradient } from '../../engine/cpu/convolutionGradient';
+import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
 import type { PinnTrainingData } from './dataPrep';
 import { poissonLoss } from './loss';
 import { buildPinnModel } from './model';
@@ -223,7 +223,7 @@ export class PinnTrainer {
     const settings: PinnTrainingOptions = { ...defaultPinnTrainingOptions, ...options };
     const { patternCount, patternSize } = data;
     validateOptions(settings, patternCount);
-    if (tf.getBackend() === 'cpu') registerFastCpuConvolutionGradient();
+    if (tf.getBackend() === 'cpu') registerFastCpuConvolutionKernels();
     if (tf.getBackend() === 'webgl') tf.env().set('WEBGL_CONV_IM2COL', false);
     this.settings = settings;
     this.normalization = data.normalization;

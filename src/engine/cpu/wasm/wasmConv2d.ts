@@ -1,0 +1,202 @@
+/**
+ * Runs the WebAssembly SIMD convolution of conv2d.wat on the calling thread: copies the input with
+ * its zero padding, the repacked filter and the bias into the module's memory, convolves there and
+ * copies the valid output channels back.
+ */
+import { CONV2D_WASM_BASE64 } from './conv2dBinary.generated';
+import { decodeBase64 } from './wasmFft2';
+
+/** Exports of the conv2d module. */
+interface Conv2dExports {
+  conv2d(
+    input: number,
+    weights: number,
+    bias: number,
+    output: number,
+    batch: number,
+    paddedHeight: number,
+    paddedWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    paddedOut: number,
+    kh: number,
+    kw: number,
+    relu: number,
+  ): void;
+}
+
+/** Zero rows and columns added on each side of the input, in pixels. */
+export interface Conv2dPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** A stride-1, dilation-1 convolution of NHWC float32 data. */
+export interface Conv2dRequest {
+  /** Input [batch, height, width, inChannels]. */
+  input: Float32Array;
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  /** Filter [kh, kw, inChannels, outChannels], or, with `flipFilter`, [kh, kw, outChannels, inChannels]. */
+  filter: Float32Array;
+  kh: number;
+  kw: number;
+  outChannels: number;
+  /**
+   * true convolves with the filter rotated by 180° and its channel axes swapped, which computes
+   * the gradient of a convolution with respect to its input when `input` is the upstream gradient.
+   */
+  flipFilter: boolean;
+  /** outChannels values, or one value for every channel; null for no bias. */
+  bias: Float32Array | null;
+  padding: Conv2dPadding;
+  relu: boolean;
+}
+
+const PAGE_BYTES = 65536;
+/**
+ * Images per module call are limited so that one chunk's padded input and output take about this
+ * many bytes (but at least one image), which keeps the copies and the convolution of a chunk
+ * within the L2 cache.
+ */
+const CHUNK_BYTES = 1 << 19;
+
+function alignToCacheLine(address: number): number {
+  return Math.ceil(address / 64) * 64;
+}
+
+/** The conv2d module on its own growable memory, which it reuses across calls. */
+export class WasmConv2d {
+  private readonly exports: Conv2dExports;
+
+  private constructor(private readonly memory: WebAssembly.Memory) {
+    const bytes = decodeBase64(CONV2D_WASM_BASE64);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    this.exports = instance.exports as unknown as Conv2dExports;
+  }
+
+  /** Compiles the module synchronously. Returns null when WebAssembly or its SIMD extension is missing. */
+  static create(): WasmConv2d | null {
+    if (typeof WebAssembly !== 'object') return null;
+    if (!WebAssembly.validate(decodeBase64(CONV2D_WASM_BASE64))) return null;
+    return new WasmConv2d(new WebAssembly.Memory({ initial: 1 }));
+  }
+
+  /** Returns the output [batch, outHeight, outWidth, outChannels] in a new array. */
+  conv2d(request: Conv2dRequest): Float32Array {
+    const { batch, height, width, inChannels, kh, kw, outChannels, padding } = request;
+    const paddedHeight = height + padding.top + padding.bottom;
+    const paddedWidth = width + padding.left + padding.right;
+    const outHeight = paddedHeight - kh + 1;
+    const outWidth = paddedWidth - kw + 1;
+    if (outHeight < 1 || outWidth < 1) {
+      throw new Error(
+        `wasmConv2d: a ${kh}×${kw} filter does not fit the padded ${paddedHeight}×${paddedWidth} input.`,
+      );
+    }
+    const paddedOut = Math.ceil(outChannels / 4) * 4;
+    const output = new Float32Array(batch * outHeight * outWidth * outChannels);
+
+    const inputImageLength = paddedHeight * paddedWidth * inChannels;
+    const outputImageLength = outHeight * outWidth * paddedOut;
+    const imagesPerChunk = Math.max(1, Math.min(batch, Math.floor(CHUNK_BYTES / (4 * (inputImageLength + outputImageLength)))));
+
+    const biasAddress = 64;
+    const weightsAddress = alignToCacheLine(biasAddress + 4 * paddedOut);
+    const weightsLength = kh * kw * inChannels * paddedOut;
+    const inputAddress = alignToCacheLine(weightsAddress + 4 * weightsLength);
+    const outputAddress = alignToCacheLine(inputAddress + 4 * imagesPerChunk * inputImageLength);
+    this.reserve(outputAddress + 4 * imagesPerChunk * outputImageLength);
+
+    this.writeBias(request, biasAddress, paddedOut);
+    this.writeWeights(request, weightsAddress, paddedOut);
+
+    const rowLength = width * inChannels;
+    for (let first = 0; first < batch; first += imagesPerChunk) {
+      const images = Math.min(imagesPerChunk, batch - first);
+      const paddedInput = new Float32Array(this.memory.buffer, inputAddress, images * inputImageLength);
+      paddedInput.fill(0);
+      for (let image = 0; image < images; image += 1) {
+        for (let row = 0; row < height; row += 1) {
+          const source = ((first + image) * height + row) * rowLength;
+          const target = ((image * paddedHeight + row + padding.top) * paddedWidth + padding.left) * inChannels;
+          paddedInput.set(request.input.subarray(source, source + rowLength), target);
+        }
+      }
+
+      this.exports.conv2d(
+        inputAddress,
+        weightsAddress,
+        biasAddress,
+        outputAddress,
+        images,
+        paddedHeight,
+        paddedWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+        paddedOut,
+        kh,
+        kw,
+        request.relu ? 1 : 0,
+      );
+
+      const pixels = images * outHeight * outWidth;
+      const result = new Float32Array(this.memory.buffer, outputAddress, pixels * paddedOut);
+      const target = first * outHeight * outWidth * outChannels;
+      if (paddedOut === outChannels) {
+        output.set(result, target);
+      } else {
+        for (let pixel = 0; pixel < pixels; pixel += 1) {
+          for (let channel = 0; channel < outChannels; channel += 1) {
+            output[target + pixel * outChannels + channel] = result[pixel * paddedOut + channel];
+          }
+        }
+      }
+    }
+    return output;
+  }
+
+  private reserve(bytes: number): void {
+    const missing = bytes - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE_BYTES));
+  }
+
+  private writeBias(request: Conv2dRequest, address: number, paddedOut: number): void {
+    const bias = new Float32Array(this.memory.buffer, address, paddedOut);
+    bias.fill(0);
+    if (request.bias === null) return;
+    if (request.bias.length === 1) {
+      bias.fill(request.bias[0], 0, request.outChannels);
+    } else {
+      bias.set(request.bias.subarray(0, request.outChannels));
+    }
+  }
+
+  /** Writes the filter as [ky][kx][inChannel][paddedOut], zero in the padding channels. */
+  private writeWeights(request: Conv2dRequest, address: number, paddedOut: number): void {
+    const { filter, kh, kw, inChannels, outChannels, flipFilter } = request;
+    const weights = new Float32Array(this.memory.buffer, address, kh * kw * inChannels * paddedOut);
+    if (paddedOut !== outChannels) weights.fill(0);
+    for (let ky = 0; ky < kh; ky += 1) {
+      for (let kx = 0; kx < kw; kx += 1) {
+        for (let ci = 0; ci < inChannels; ci += 1) {
+          const target = ((ky * kw + kx) * inChannels + ci) * paddedOut;
+          if (!flipFilter) {
+            const source = ((ky * kw + kx) * inChannels + ci) * outChannels;
+            weights.set(filter.subarray(source, source + outChannels), target);
+            continue;
+          }
+          // The stored filter is [kh][kw][outChannels][inChannels] of the forward convolution.
+          const flipped = ((kh - 1 - ky) * kw + (kw - 1 - kx)) * outChannels * inChannels;
+          for (let co = 0; co < outChannels; co += 1) weights[target + co] = filter[flipped + co * inChannels + ci];
+        }
+      }
+    }
+  }
+}

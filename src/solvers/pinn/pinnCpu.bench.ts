@@ -1,0 +1,71 @@
+// Times PtychoPINN training and whole-scan inference on the tfjs 'cpu' backend in Node, on the
+// bundled Siemens-star scan at N = 64, batch 16, filterScale 1/8, with the stock convolution
+// kernels or with the WebAssembly SIMD ones:
+//   PINN_CPU_KERNELS=stock npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
+//   PINN_CPU_KERNELS=wasm  npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
+// Each variant runs once (one warm-up and one timed training epoch of 64 patterns, then one
+// warm-up batch and one timed inference of every pattern) and prints its figures; the bench
+// table's own timing is of that whole run. Browsers run the same code in `npm run bench`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import * as tf from '@tensorflow/tfjs';
+import { bench } from 'vitest';
+
+import { readSiemensStarNpz } from '../../data/siemensStar';
+import { firstPatterns } from '../../data/subset';
+import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
+import { registerPhysicsKernels } from '../../engine/register';
+import { preparePinnData } from './dataPrep';
+import { predictPatches, reconstructObject } from './stitch';
+import { PinnTrainer } from './train';
+
+const kernels = process.env.PINN_CPU_KERNELS ?? 'wasm';
+const TRAINING_PATTERNS = 64;
+const BATCH_SIZE = 16;
+const FILTER_SCALE = 0.125;
+
+async function runOnce(): Promise<void> {
+  await tf.setBackend('cpu');
+  registerPhysicsKernels();
+  if (kernels === 'wasm') registerFastCpuConvolutionKernels();
+  const npz = readFileSync(join(import.meta.dirname, '..', '..', '..', 'public', 'data', 'siemens-star.npz'));
+  const dataset = readSiemensStarNpz(npz, 'siemens-star.npz');
+  const trainingData = await preparePinnData(firstPatterns(dataset, TRAINING_PATTERNS), { patternSize: 64 });
+
+  const trainer = new PinnTrainer(trainingData, {
+    batchSize: BATCH_SIZE,
+    filterScale: FILTER_SCALE,
+    validationFraction: 0,
+    earlyStoppingPatience: 0,
+  });
+  const epochSeconds: number[] = [];
+  await trainer.train(2, { onEpochEnd: (report) => {
+      epochSeconds.push(report.duration_s);
+    },
+  });
+  const model = trainer.releaseModel();
+
+  const data = await preparePinnData(dataset, { patternSize: 64 });
+  await predictPatches(model, data.amplitudes.subarray(0, BATCH_SIZE * 64 * 64), BATCH_SIZE, 64, BATCH_SIZE);
+  const tensorsBefore = tf.memory().numTensors;
+  const predictStarted = performance.now();
+  await predictPatches(model, data.amplitudes, data.patternCount, data.patternSize, BATCH_SIZE);
+  const predictSeconds = (performance.now() - predictStarted) / 1000;
+  const stitchStarted = performance.now();
+  await reconstructObject(model, data);
+  const inferenceAndStitchSeconds = (performance.now() - stitchStarted) / 1000;
+  const tensorsAfter = tf.memory().numTensors;
+  model.dispose();
+
+  const trainingRate = TRAINING_PATTERNS / epochSeconds[1];
+  const inferenceRate = data.patternCount / predictSeconds;
+  console.log(
+    `PtychoPINN cpu (${kernels} kernels), Node ${process.version}: training ${trainingRate.toFixed(2)} patterns/s ` +
+      `(epochs ${epochSeconds.map((s) => s.toFixed(2)).join(', ')} s), inference ${inferenceRate.toFixed(1)} patterns/s ` +
+      `(${data.patternCount} patterns in ${predictSeconds.toFixed(2)} s), inference + stitching ` +
+      `${inferenceAndStitchSeconds.toFixed(2)} s, numTensors ${tensorsBefore} → ${tensorsAfter}`,
+  );
+}
+
+bench(`PtychoPINN on cpu, ${kernels} kernels`, runOnce, { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 });
