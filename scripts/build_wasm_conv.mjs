@@ -195,6 +195,136 @@ const conv2dFunction = `
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $image))))`;
 
+/** Filter-gradient rows per block: weight rows (ky, kx, inChannel) that share one pass over the data. */
+const GRADIENT_ROWS = 4;
+
+/**
+ * $gradient<rows>_<vectors> sums, over every output pixel of `images` images, the products of
+ * `rows` consecutive padded-input floats at $in (plus the pixel's offset) with `vectors` vectors
+ * of dy at $dy, and stores the sums as `rows` rows of the filter gradient at $out, $dyPixelBytes
+ * apart. $in points at the first float that output pixel (0, 0) of image 0 reads for filter row
+ * ky and the block's first (kx, inChannel) pair.
+ */
+function gradientFunction(rows, vectors) {
+  const accumulator = (row, vector) => `acc${row}_${vector}`;
+  const body = [];
+  for (let row = 0; row < rows; row += 1) {
+    for (let vector = 0; vector < vectors; vector += 1) body.push(set(accumulator(row, vector), '(v128.const i32x4 0 0 0 0)'));
+  }
+  const pixel = [];
+  for (let vector = 0; vector < vectors; vector += 1) pixel.push(set(`dv${vector}`, `(v128.load offset=${16 * vector} ${get('d')})`));
+  for (let row = 0; row < rows; row += 1) {
+    pixel.push(set('splat', `(v128.load32_splat offset=${4 * row} ${get('q')})`));
+    for (let vector = 0; vector < vectors; vector += 1) {
+      const name = accumulator(row, vector);
+      pixel.push(set(name, `(f32x4.add ${get(name)} (f32x4.mul ${get('splat')} ${get(`dv${vector}`)}))`));
+    }
+  }
+  pixel.push(set('q', `(i32.add ${get('q')} ${get('pixelBytes')})`), set('d', `(i32.add ${get('d')} ${get('dyPixelBytes')})`));
+  body.push(
+    set('d', get('dy')),
+    set('image', get('in')),
+    set('b', '(i32.const 0)'),
+    '(loop $images',
+    `  ${set('rowIn', get('image'))}`,
+    `  ${set('y', '(i32.const 0)')}`,
+    '  (loop $rows',
+    `    ${set('q', get('rowIn'))}`,
+    `    ${set('qEnd', `(i32.add ${get('rowIn')} ${get('rowPixelBytes')})`)}`,
+    '    (loop $pixels',
+    indent(pixel, 3),
+    `      (br_if $pixels (i32.lt_u ${get('q')} ${get('qEnd')})))`,
+    `    ${set('rowIn', `(i32.add ${get('rowIn')} ${get('rowBytes')})`)}`,
+    `    ${set('y', `(i32.add ${get('y')} (i32.const 1))`)}`,
+    `    (br_if $rows (i32.lt_u ${get('y')} ${get('outHeight')})))`,
+    `  ${set('image', `(i32.add ${get('image')} ${get('imageBytes')})`)}`,
+    `  ${set('b', `(i32.add ${get('b')} (i32.const 1))`)}`,
+    `  (br_if $images (i32.lt_u ${get('b')} ${get('images')})))`,
+  );
+  for (let row = 0; row < rows; row += 1) {
+    const address = row === 0 ? get('out') : `(i32.add ${get('out')} (i32.mul ${get('dyPixelBytes')} (i32.const ${row})))`;
+    for (let vector = 0; vector < vectors; vector += 1) {
+      body.push(`(v128.store offset=${16 * vector} ${address} ${get(accumulator(row, vector))})`);
+    }
+  }
+  const locals = [
+    '(local $d i32) (local $q i32) (local $qEnd i32) (local $rowIn i32) (local $image i32) (local $b i32) (local $y i32)',
+    '(local $splat v128)',
+    Array.from({ length: vectors }, (_, vector) => `(local $dv${vector} v128)`).join(' '),
+    ...Array.from({ length: rows }, (_, row) =>
+      Array.from({ length: vectors }, (__, vector) => `(local $${accumulator(row, vector)} v128)`).join(' '),
+    ),
+  ];
+  return `
+  (func $gradient${rows}_${vectors} (param $in i32) (param $dy i32) (param $out i32) (param $images i32) (param $imageBytes i32)
+    (param $rowBytes i32) (param $pixelBytes i32) (param $rowPixelBytes i32) (param $outHeight i32) (param $dyPixelBytes i32)
+    ${locals.join('\n    ')}
+${indent(body, 2)})`;
+}
+
+/** Statements of the driver that cover output channels from 0 for the weight rows at $j with blocks of `rows`. */
+function gradientChannelBlocks(rows) {
+  const call = (vectors) =>
+    `(call $gradient${rows}_${vectors} (i32.add ${get('rowStart')} (i32.shl ${get('j')} (i32.const 2))) ` +
+    `(i32.add ${get('dy')} (i32.shl ${get('co')} (i32.const 2))) ` +
+    `(i32.add (i32.add ${get('output')} (i32.mul (i32.add ${get('gradientRow')} ${get('j')}) ${get('dyPixelBytes')})) (i32.shl ${get('co')} (i32.const 2))) ` +
+    `${get('images')} ${get('imageBytes')} ${get('rowBytes')} ${get('pixelBytes')} ${get('rowPixelBytes')} ${get('outHeight')} ${get('dyPixelBytes')})`;
+  return [
+    set('co', '(i32.const 0)'),
+    '(block $wideDone',
+    '  (loop $wide',
+    `    (br_if $wideDone (i32.gt_u (i32.add ${get('co')} (i32.const 8)) ${get('paddedOut')}))`,
+    `    ${call(2)}`,
+    `    ${set('co', `(i32.add ${get('co')} (i32.const 8))`)}`,
+    '    (br $wide)))',
+    `(if (i32.lt_u ${get('co')} ${get('paddedOut')}) (then ${call(1)}))`,
+  ];
+}
+
+/**
+ * filterGradient(input, dy, output, images, paddedHeight, paddedWidth, inChannels, outHeight,
+ * outWidth, paddedOut, kh, kw) writes Σ over the images and output pixels of padded input times
+ * dy into output [kh][kw][inChannels][paddedOut]; dy is [images][outHeight][outWidth][paddedOut].
+ */
+const filterGradientFunction = `
+  (func (export "filterGradient") (param $input i32) (param $dy i32) (param $output i32) (param $images i32)
+    (param $paddedHeight i32) (param $paddedWidth i32) (param $inChannels i32) (param $outHeight i32) (param $outWidth i32)
+    (param $paddedOut i32) (param $kh i32) (param $kw i32)
+    (local $pixelBytes i32) (local $rowBytes i32) (local $imageBytes i32) (local $rowPixelBytes i32) (local $dyPixelBytes i32)
+    (local $span i32) (local $ky i32) (local $j i32) (local $co i32) (local $rowStart i32) (local $gradientRow i32)
+${indent(
+  [
+    set('pixelBytes', `(i32.shl ${get('inChannels')} (i32.const 2))`),
+    set('rowBytes', `(i32.mul ${get('paddedWidth')} ${get('pixelBytes')})`),
+    set('imageBytes', `(i32.mul ${get('rowBytes')} ${get('paddedHeight')})`),
+    set('rowPixelBytes', `(i32.mul ${get('outWidth')} ${get('pixelBytes')})`),
+    set('dyPixelBytes', `(i32.shl ${get('paddedOut')} (i32.const 2))`),
+    set('span', `(i32.mul ${get('kw')} ${get('inChannels')})`),
+    set('ky', '(i32.const 0)'),
+    '(block $filterRowsDone',
+    '  (loop $filterRow',
+    `    (br_if $filterRowsDone (i32.ge_u ${get('ky')} ${get('kh')}))`,
+    `    ${set('rowStart', `(i32.add ${get('input')} (i32.mul ${get('ky')} ${get('rowBytes')}))`)}`,
+    `    ${set('gradientRow', `(i32.mul ${get('ky')} ${get('span')})`)}`,
+    `    ${set('j', '(i32.const 0)')}`,
+    '    (block $blocksDone',
+    '      (loop $block',
+    `        (br_if $blocksDone (i32.gt_u (i32.add ${get('j')} (i32.const ${GRADIENT_ROWS})) ${get('span')}))`,
+    indent(gradientChannelBlocks(GRADIENT_ROWS), 4),
+    `        ${set('j', `(i32.add ${get('j')} (i32.const ${GRADIENT_ROWS}))`)}`,
+    '        (br $block)))',
+    '    (block $singlesDone',
+    '      (loop $single',
+    `        (br_if $singlesDone (i32.ge_u ${get('j')} ${get('span')}))`,
+    indent(gradientChannelBlocks(1), 4),
+    `        ${set('j', `(i32.add ${get('j')} (i32.const 1))`)}`,
+    '        (br $single)))',
+    `    ${set('ky', `(i32.add ${get('ky')} (i32.const 1))`)}`,
+    '    (br $filterRow)))',
+  ],
+  2,
+)})`;
+
 function moduleText() {
   return `;; Generated by scripts/build_wasm_conv.mjs; edit that script, not this file.
 ;; Stride-1 2-D convolution of zero-padded NHWC float32 input, with bias and optional relu.
@@ -202,7 +332,12 @@ function moduleText() {
   (import "env" "memory" (memory 1))
 ${rowFunction(1)}
 ${rowFunction(2)}
-${conv2dFunction})
+${conv2dFunction}
+${gradientFunction(GRADIENT_ROWS, 1)}
+${gradientFunction(GRADIENT_ROWS, 2)}
+${gradientFunction(1, 1)}
+${gradientFunction(1, 2)}
+${filterGradientFunction})
 `;
 }
 

@@ -126,6 +126,17 @@ describe('WebAssembly SIMD convolution kernels', () => {
     spy.mockRestore();
   });
 
+  it('runs the filter gradient in WebAssembly', () => {
+    const spy = vi.spyOn(WasmConv2d.prototype, 'filterGradient');
+    tf.tidy(() => {
+      const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+      const w = tf.ones([3, 3, 2, 3]) as tf.Tensor4D;
+      tf.grad((filter: tf.Tensor) => tf.sum(tf.conv2d(x, filter as tf.Tensor4D, 1, 'same')))(w).dataSync();
+    });
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+  });
+
   it('model gradients match the stock kernels', () => {
     const fast = modelGradients(model, modelInput, lossWeights);
     expect(fast).toHaveLength(stockGradients.length);
@@ -135,9 +146,10 @@ describe('WebAssembly SIMD convolution kernels', () => {
   });
 
   it('other geometries match a loop reference', () => {
-    // Valid padding, an even kernel with asymmetric 'same' padding, explicit padding, and stride 2
-    // and dilation 2, which go to the stock kernel.
-    const settings: { pad: 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]]; kernel: number; stride: number; dilation: number }[] = [
+    // Valid padding, an even kernel with asymmetric 'same' padding and explicit padding go to
+    // WebAssembly; stride 2 and dilation 2 go to the stock kernels.
+    type Padding = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+    const settings: { pad: Padding; kernel: number; stride: number; dilation: number }[] = [
       { pad: 'valid', kernel: 3, stride: 1, dilation: 1 },
       { pad: 'same', kernel: 2, stride: 1, dilation: 1 },
       { pad: [[0, 0], [2, 1], [0, 2], [0, 0]], kernel: 3, stride: 1, dilation: 1 },
@@ -145,12 +157,21 @@ describe('WebAssembly SIMD convolution kernels', () => {
       { pad: 'same', kernel: 3, stride: 1, dilation: 2 },
     ];
     for (const { pad, kernel, stride, dilation } of settings) {
-      const x = tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 31) as tf.Tensor4D;
-      const w = tf.randomNormal([kernel, kernel, 3, 5], 0, 1, 'float32', 32) as tf.Tensor4D;
-      const actual = tf.conv2d(x, w, stride, pad, 'NHWC', dilation);
-      const expected = referenceConvolution(x, w, actual.shape, pad, kernel, stride, dilation);
-      expect(relativeRms(actual.dataSync(), expected)).toBeLessThan(1e-5);
-      tf.dispose([x, w, actual]);
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 31) as tf.Tensor4D;
+        const w = tf.randomNormal([kernel, kernel, 3, 5], 0, 1, 'float32', 32) as tf.Tensor4D;
+        const y = tf.conv2d(x, w, stride, pad, 'NHWC', dilation);
+        const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 33);
+        const expected = referenceConvolution(x, w, dy, pad, kernel, stride, dilation);
+        expect(relativeRms(y.dataSync(), expected.y)).toBeLessThan(1e-5);
+        // tfjs 4.22 has no conv2d gradient for dilations above 1.
+        if (dilation > 1) return;
+        const [dx, dw] = tf.grads((input: tf.Tensor, filter: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, stride, pad), dy)),
+        )([x, w]);
+        expect(relativeRms(dx.dataSync(), expected.dx)).toBeLessThan(1e-5);
+        expect(relativeRms(dw.dataSync(), expected.dw)).toBeLessThan(1e-5);
+      });
     }
   });
 
@@ -169,39 +190,45 @@ describe('WebAssembly SIMD convolution kernels', () => {
   });
 });
 
-/** Direct-loop convolution in float64 for the geometry test. */
+/** Direct-loop convolution and its input and filter gradients for upstream `dy`, in float64. */
 function referenceConvolution(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
-  outShape: number[],
+  dy: tf.Tensor,
   pad: 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]],
   kernel: number,
   stride: number,
   dilation: number,
-): Float64Array {
+): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
   const [batch, height, width, inChannels] = x.shape;
   const outChannels = w.shape[3];
-  const [, outHeight, outWidth] = outShape;
+  const [, outHeight, outWidth] = dy.shape;
   const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, stride, dilation, pad, undefined, false, 'channelsLast');
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const xs = x.dataSync();
   const ws = w.dataSync();
-  const out = new Float64Array(batch * outHeight * outWidth * outChannels);
+  const dys = dy.dataSync();
+  const y = new Float64Array(dys.length);
+  const dx = new Float64Array(xs.length);
+  const dw = new Float64Array(ws.length);
   for (let b = 0; b < batch; b += 1) {
-    for (let y = 0; y < outHeight; y += 1) {
+    for (let yo = 0; yo < outHeight; yo += 1) {
       for (let xo = 0; xo < outWidth; xo += 1) {
+        const out = ((b * outHeight + yo) * outWidth + xo) * outChannels;
         for (let ky = 0; ky < kernel; ky += 1) {
-          const row = y * stride + ky * dilation - top;
+          const row = yo * stride + ky * dilation - top;
           if (row < 0 || row >= height) continue;
           for (let kx = 0; kx < kernel; kx += 1) {
             const col = xo * stride + kx * dilation - left;
             if (col < 0 || col >= width) continue;
             for (let ci = 0; ci < inChannels; ci += 1) {
-              const value = xs[((b * height + row) * width + col) * inChannels + ci];
+              const input = ((b * height + row) * width + col) * inChannels + ci;
+              const filter = ((ky * kernel + kx) * inChannels + ci) * outChannels;
               for (let co = 0; co < outChannels; co += 1) {
-                out[((b * outHeight + y) * outWidth + xo) * outChannels + co] +=
-                  value * ws[((ky * kernel + kx) * inChannels + ci) * outChannels + co];
+                y[out + co] += xs[input] * ws[filter + co];
+                dx[input] += dys[out + co] * ws[filter + co];
+                dw[filter + co] += xs[input] * dys[out + co];
               }
             }
           }
@@ -209,5 +236,5 @@ function referenceConvolution(
       }
     }
   }
-  return out;
+  return { y, dx, dw };
 }

@@ -1,6 +1,6 @@
 /**
- * WebAssembly SIMD kernels for the 'cpu' backend's Conv2D, FusedConv2D and Conv2DBackpropInput,
- * for running and training the PtychoPINN network in browsers without a GPU.
+ * WebAssembly SIMD kernels for the 'cpu' backend's Conv2D, FusedConv2D, Conv2DBackpropInput and
+ * Conv2DBackpropFilter, for running and training the PtychoPINN network in browsers without a GPU.
  *
  * The stock kernels of @tensorflow/tfjs-backend-cpu 4.22 are plain JavaScript, and its
  * FusedConv2D calls its own conv2D function directly, so each kernel is replaced separately. Each
@@ -38,14 +38,22 @@ interface BackpropInputAttrs {
   inputShape: [number, number, number, number];
 }
 
+interface BackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: Pad;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
 let registered = false;
 let wasm: WasmConv2d | null = null;
 
 /**
- * Replaces the 'cpu' backend's Conv2D, FusedConv2D and Conv2DBackpropInput with the WebAssembly
- * SIMD versions, and its Conv2DBackpropFilter with the flat-array JavaScript one, once per
- * JavaScript realm. Keeps the stock forward kernels where WebAssembly SIMD is missing, and does
- * nothing for a kernel that the 'cpu' backend does not register.
+ * Replaces the 'cpu' backend's Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter
+ * with the WebAssembly SIMD versions, once per JavaScript realm. Where WebAssembly SIMD is
+ * missing, Conv2DBackpropFilter gets the flat-array JavaScript kernel of convolutionGradient.ts
+ * and the others stay stock. Does nothing for a kernel that the 'cpu' backend does not register.
  */
 export function registerFastCpuConvolutionKernels(): void {
   registerFastCpuConvolutionGradient();
@@ -74,6 +82,13 @@ export function registerFastCpuConvolutionKernels(): void {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const attrs = args.attrs as unknown as BackpropInputAttrs;
     return inputGradient(args.backend as MathBackendCPU, dy, filter, attrs) ?? stock(args);
+  });
+
+  // The fallback of this one is the flat-array JavaScript kernel registered above.
+  replaceKernel('Conv2DBackpropFilter', (args, fallback) => {
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const attrs = args.attrs as unknown as BackpropFilterAttrs;
+    return filterGradient(args.backend as MathBackendCPU, x, dy, attrs) ?? fallback(args);
   });
 }
 
@@ -197,4 +212,28 @@ function inputGradient(backend: MathBackendCPU, dy: TensorInfo, filter: TensorIn
     relu: false,
   });
   return backend.makeTensorInfo(attrs.inputShape, 'float32', output);
+}
+
+/** Computes dW of a stride-1 convolution in WebAssembly, or returns null for a case it does not take. */
+function filterGradient(backend: MathBackendCPU, x: TensorInfo, dy: TensorInfo, attrs: BackpropFilterAttrs): TensorInfo | null {
+  if (wasm === null) return null;
+  const info = supportedGeometry(x.shape, attrs.filterShape, attrs, 1);
+  if (info === null || !tf.util.arraysEqual(dy.shape, info.outShape)) return null;
+  const input = floatValues(backend, x);
+  const upstream = floatValues(backend, dy);
+  if (input === null || upstream === null) return null;
+
+  const gradient = wasm.filterGradient({
+    input,
+    dy: upstream,
+    batch: info.batchSize,
+    height: info.inHeight,
+    width: info.inWidth,
+    inChannels: info.inChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    outChannels: info.outChannels,
+    padding: info.padInfo,
+  });
+  return backend.makeTensorInfo(attrs.filterShape, 'float32', gradient);
 }

@@ -1,6 +1,8 @@
 // Times the 'cpu' backend's FusedConv2D (bias, relu, 3×3 'same') on the layer shapes of the
 // 1/8-width PtychoPINN network at N = 64, batch 16, with the stock tfjs kernel and with the
-// WebAssembly SIMD one, and the input gradient (Conv2DBackpropInput) likewise, in Node:
+// WebAssembly SIMD one, the input gradient (Conv2DBackpropInput) likewise, and the filter
+// gradient (Conv2DBackpropFilter) with the flat-array JavaScript kernel of convolutionGradient.ts
+// and the SIMD one, in Node:
 //   npx vitest bench --run src/engine/cpu/wasm/conv2d.bench.ts
 // Prints a table of milliseconds per call and GFLOP/s (2 flops per multiply-add, padding
 // excluded); the bench table's own timing is of the whole run.
@@ -9,6 +11,7 @@ import { bench } from 'vitest';
 
 import type { MathBackendCPU, TensorInfo } from '@tensorflow/tfjs';
 
+import { registerFastCpuConvolutionGradient } from '../convolutionGradient';
 import { registerFastCpuConvolutionKernels } from '../convolutionKernels';
 
 const BATCH = 16;
@@ -52,11 +55,17 @@ async function runAll(): Promise<void> {
   };
   const stockForward = kernel('FusedConv2D');
   const stockInput = kernel('Conv2DBackpropInput');
+  registerFastCpuConvolutionGradient();
+  const flatFilter = kernel('Conv2DBackpropFilter');
   registerFastCpuConvolutionKernels();
   const wasmForward = kernel('FusedConv2D');
   const wasmInput = kernel('Conv2DBackpropInput');
+  const wasmFilter = kernel('Conv2DBackpropFilter');
 
-  const lines = ['| layer | stock forward ms | SIMD forward ms | stock GFLOP/s | SIMD GFLOP/s | stock dx ms | SIMD dx ms | SIMD dx GFLOP/s |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| layer | stock forward ms | SIMD forward ms | stock GFLOP/s | SIMD GFLOP/s | stock dx ms | SIMD dx ms | SIMD dx GFLOP/s | JS dW ms | SIMD dW ms | SIMD dW GFLOP/s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const [side, inChannels, outChannels] of LAYERS) {
     const x = tf.randomNormal([BATCH, side, side, inChannels]);
     const filter = tf.randomNormal([3, 3, inChannels, outChannels]);
@@ -72,6 +81,11 @@ async function runAll(): Promise<void> {
       backend,
       attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [BATCH, side, side, inChannels] },
     } as unknown as Parameters<tf.KernelFunc>[0];
+    const filterArgs = {
+      inputs: { x, dy },
+      backend,
+      attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, inChannels, outChannels] },
+    } as unknown as Parameters<tf.KernelFunc>[0];
     const call = (kernelFunc: tf.KernelFunc, args: Parameters<tf.KernelFunc>[0]) => () =>
       backend.disposeData((kernelFunc(args) as TensorInfo).dataId);
 
@@ -80,13 +94,16 @@ async function runAll(): Promise<void> {
     const wasmMs = time(call(wasmForward, forwardArgs));
     const stockInputMs = time(call(stockInput, inputArgs));
     const wasmInputMs = time(call(wasmInput, inputArgs));
+    const flatFilterMs = time(call(flatFilter, filterArgs));
+    const wasmFilterMs = time(call(wasmFilter, filterArgs));
     lines.push(
       `| ${side}²: ${inChannels}→${outChannels} | ${stockMs.toFixed(2)} | ${wasmMs.toFixed(2)} | ${(gflop / stockMs * 1e3).toFixed(2)} | ` +
-        `${(gflop / wasmMs * 1e3).toFixed(2)} | ${stockInputMs.toFixed(2)} | ${wasmInputMs.toFixed(2)} | ${(gflop / wasmInputMs * 1e3).toFixed(2)} |`,
+        `${(gflop / wasmMs * 1e3).toFixed(2)} | ${stockInputMs.toFixed(2)} | ${wasmInputMs.toFixed(2)} | ${(gflop / wasmInputMs * 1e3).toFixed(2)} | ` +
+        `${flatFilterMs.toFixed(2)} | ${wasmFilterMs.toFixed(2)} | ${(gflop / wasmFilterMs * 1e3).toFixed(2)} |`,
     );
     tf.dispose([x, filter, bias, dy]);
   }
-  console.log(`FusedConv2D and Conv2DBackpropInput at batch ${BATCH}, Node ${process.version}\n${lines.join('\n')}`);
+  console.log(`FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter at batch ${BATCH}, Node ${process.version}\n${lines.join('\n')}`);
 }
 
 bench('conv2d layers of PtychoPINN, stock and SIMD', runAll, { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 });

@@ -24,6 +24,20 @@ interface Conv2dExports {
     kw: number,
     relu: number,
   ): void;
+  filterGradient(
+    input: number,
+    dy: number,
+    output: number,
+    images: number,
+    paddedHeight: number,
+    paddedWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    paddedOut: number,
+    kh: number,
+    kw: number,
+  ): void;
 }
 
 /** Zero rows and columns added on each side of the input, in pixels. */
@@ -56,6 +70,22 @@ export interface Conv2dRequest {
   bias: Float32Array | null;
   padding: Conv2dPadding;
   relu: boolean;
+}
+
+/** The gradient of a stride-1, dilation-1 convolution of NHWC float32 data with respect to its filter. */
+export interface FilterGradientRequest {
+  /** Input [batch, height, width, inChannels] of the forward convolution. */
+  input: Float32Array;
+  /** Upstream gradient [batch, outHeight, outWidth, outChannels]. */
+  dy: Float32Array;
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  kh: number;
+  kw: number;
+  outChannels: number;
+  padding: Conv2dPadding;
 }
 
 const PAGE_BYTES = 65536;
@@ -116,18 +146,9 @@ export class WasmConv2d {
     this.writeBias(request, biasAddress, paddedOut);
     this.writeWeights(request, weightsAddress, paddedOut);
 
-    const rowLength = width * inChannels;
     for (let first = 0; first < batch; first += imagesPerChunk) {
       const images = Math.min(imagesPerChunk, batch - first);
-      const paddedInput = new Float32Array(this.memory.buffer, inputAddress, images * inputImageLength);
-      paddedInput.fill(0);
-      for (let image = 0; image < images; image += 1) {
-        for (let row = 0; row < height; row += 1) {
-          const source = ((first + image) * height + row) * rowLength;
-          const target = ((image * paddedHeight + row + padding.top) * paddedWidth + padding.left) * inChannels;
-          paddedInput.set(request.input.subarray(source, source + rowLength), target);
-        }
-      }
+      this.writePaddedImages(request.input, first, images, height, width, inChannels, padding, inputAddress);
 
       this.exports.conv2d(
         inputAddress,
@@ -160,6 +181,101 @@ export class WasmConv2d {
       }
     }
     return output;
+  }
+
+  /**
+   * Returns the filter gradient [kh, kw, inChannels, outChannels] in a new array. The module sums
+   * each chunk of images in float32, and the chunks are added here in float64.
+   */
+  filterGradient(request: FilterGradientRequest): Float32Array {
+    const { batch, height, width, inChannels, kh, kw, outChannels, padding } = request;
+    const paddedHeight = height + padding.top + padding.bottom;
+    const paddedWidth = width + padding.left + padding.right;
+    const outHeight = paddedHeight - kh + 1;
+    const outWidth = paddedWidth - kw + 1;
+    if (outHeight < 1 || outWidth < 1 || request.dy.length !== batch * outHeight * outWidth * outChannels) {
+      throw new Error(
+        `wasmConv2d: dy of ${request.dy.length} values does not match a ${kh}×${kw} filter on the padded ` +
+          `${paddedHeight}×${paddedWidth} input, batch ${batch}, ${outChannels} output channels.`,
+      );
+    }
+    const paddedOut = Math.ceil(outChannels / 4) * 4;
+    const inputImageLength = paddedHeight * paddedWidth * inChannels;
+    const dyImageLength = outHeight * outWidth * paddedOut;
+    const imagesPerChunk = Math.max(1, Math.min(batch, Math.floor(CHUNK_BYTES / (4 * (inputImageLength + dyImageLength)))));
+
+    const gradientLength = kh * kw * inChannels * paddedOut;
+    const gradientAddress = 64;
+    const inputAddress = alignToCacheLine(gradientAddress + 4 * gradientLength);
+    const dyAddress = alignToCacheLine(inputAddress + 4 * imagesPerChunk * inputImageLength);
+    this.reserve(dyAddress + 4 * imagesPerChunk * dyImageLength);
+
+    const sums = new Float64Array(kh * kw * inChannels * outChannels);
+    for (let first = 0; first < batch; first += imagesPerChunk) {
+      const images = Math.min(imagesPerChunk, batch - first);
+      this.writePaddedImages(request.input, first, images, height, width, inChannels, padding, inputAddress);
+      const pixels = images * outHeight * outWidth;
+      const dy = new Float32Array(this.memory.buffer, dyAddress, pixels * paddedOut);
+      const source = first * outHeight * outWidth * outChannels;
+      if (paddedOut === outChannels) {
+        dy.set(request.dy.subarray(source, source + pixels * outChannels));
+      } else {
+        dy.fill(0);
+        for (let pixel = 0; pixel < pixels; pixel += 1) {
+          for (let channel = 0; channel < outChannels; channel += 1) {
+            dy[pixel * paddedOut + channel] = request.dy[source + pixel * outChannels + channel];
+          }
+        }
+      }
+
+      this.exports.filterGradient(
+        inputAddress,
+        dyAddress,
+        gradientAddress,
+        images,
+        paddedHeight,
+        paddedWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+        paddedOut,
+        kh,
+        kw,
+      );
+
+      const partial = new Float32Array(this.memory.buffer, gradientAddress, gradientLength);
+      for (let row = 0; row < kh * kw * inChannels; row += 1) {
+        for (let channel = 0; channel < outChannels; channel += 1) {
+          sums[row * outChannels + channel] += partial[row * paddedOut + channel];
+        }
+      }
+    }
+    return Float32Array.from(sums);
+  }
+
+  /** Copies images first..first+images of `source` into zero-padded images at byte address `address`. */
+  private writePaddedImages(
+    source: Float32Array,
+    first: number,
+    images: number,
+    height: number,
+    width: number,
+    channels: number,
+    padding: Conv2dPadding,
+    address: number,
+  ): void {
+    const paddedHeight = height + padding.top + padding.bottom;
+    const paddedWidth = width + padding.left + padding.right;
+    const rowLength = width * channels;
+    const padded = new Float32Array(this.memory.buffer, address, images * paddedHeight * paddedWidth * channels);
+    padded.fill(0);
+    for (let image = 0; image < images; image += 1) {
+      for (let row = 0; row < height; row += 1) {
+        const from = ((first + image) * height + row) * rowLength;
+        const to = ((image * paddedHeight + row + padding.top) * paddedWidth + padding.left) * channels;
+        padded.set(source.subarray(from, from + rowLength), to);
+      }
+    }
   }
 
   private reserve(bytes: number): void {
