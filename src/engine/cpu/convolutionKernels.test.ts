@@ -31,7 +31,7 @@ function readArray(caseName: string, key: string): Float32Array {
 const cases = JSON.parse(readFileSync(join(fixtureDir, 'conv2d-cases.json'), 'utf8')) as ConvCase[];
 const simdAvailable = WasmConv2d.create() !== null;
 
-/** A small network of 3×3 'same' convolutions with relu, linear and sigmoid outputs. */
+/** Builds a small network of 3×3 'same' convolutions with relu, linear and sigmoid outputs. */
 function buildModel(): tf.LayersModel {
   const input = tf.input({ shape: [6, 7, 2] });
   const initializer = (seed: number) => tf.initializers.glorotNormal({ seed });

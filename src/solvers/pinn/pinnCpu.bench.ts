@@ -4,7 +4,7 @@
 //   PINN_CPU_KERNELS=stock npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
 //   PINN_CPU_KERNELS=wasm  npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
 // Each variant runs once (one warm-up and one timed training epoch of 64 patterns, then one
-// warm-up batch and one timed inference of every pattern) and prints its figures; the bench
+// warm-up batch and one timed inference of every pattern) and prints its figures. The bench
 // table's own timing is of that whole run. Browsers run the same code in `npm run bench`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +40,8 @@ async function runOnce(): Promise<void> {
     earlyStoppingPatience: 0,
   });
   const epochSeconds: number[] = [];
-  await trainer.train(2, { onEpochEnd: (report) => {
+  await trainer.train(2, {
+    onEpochEnd: (report) => {
       epochSeconds.push(report.duration_s);
     },
   });

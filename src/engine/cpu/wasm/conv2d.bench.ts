@@ -4,8 +4,8 @@
 // gradient (Conv2DBackpropFilter) with the flat-array JavaScript kernel of convolutionGradient.ts
 // and the SIMD one, in Node:
 //   npx vitest bench --run src/engine/cpu/wasm/conv2d.bench.ts
-// Prints a table of milliseconds per call and GFLOP/s (2 flops per multiply-add, padding
-// excluded); the bench table's own timing is of the whole run.
+// Prints a table of milliseconds per call and GFLOP/s, counting 2 flops per multiply-add and none
+// for the padding. The bench table's own timing is of the whole run.
 import * as tf from '@tensorflow/tfjs';
 import { bench } from 'vitest';
 

@@ -2,7 +2,7 @@
 """Write NumPy references of stride-1 NHWC 2-D convolutions for the conv2d kernel tests.
 
 Each case stores float32 input x [B, H, W, Cin], filter w [kh, kw, Cin, Cout] and bias [Cout],
-and three float32 results computed by direct loops in float64:
+and three float32 results, summed directly over the filter taps in float64:
 - forward: relu(conv(x, w) + bias), 'same' zero padding (kh // 2 rows and kw // 2 columns);
 - backprop input: dx = d/dx of sum(dy · conv(x, w)) for a random dy [B, H, W, Cout];
 - backprop filter: dw = d/dw of the same sum.

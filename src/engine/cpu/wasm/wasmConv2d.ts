@@ -1,7 +1,8 @@
 /**
  * Runs the WebAssembly SIMD convolution of conv2d.wat on the calling thread: copies the input with
  * its zero padding, the repacked filter and the bias into the module's memory, convolves there and
- * copies the valid output channels back.
+ * copies the valid output channels back. The filter gradient takes the padded input and dy the
+ * same way.
  */
 import { CONV2D_WASM_BASE64 } from './conv2dBinary.generated';
 import { decodeBase64 } from './wasmFft2';
@@ -66,7 +67,7 @@ export interface Conv2dRequest {
    * the gradient of a convolution with respect to its input when `input` is the upstream gradient.
    */
   flipFilter: boolean;
-  /** outChannels values, or one value for every channel; null for no bias. */
+  /** outChannels values, or one value for every channel, or null for no bias. */
   bias: Float32Array | null;
   padding: Conv2dPadding;
   relu: boolean;
@@ -110,11 +111,20 @@ export class WasmConv2d {
     this.exports = instance.exports as unknown as Conv2dExports;
   }
 
-  /** Compiles the module synchronously. Returns null when WebAssembly or its SIMD extension is missing. */
+  /**
+   * Compiles the module synchronously. Returns null when WebAssembly or its SIMD extension is
+   * missing, or when compiling fails, for example where a browser limits synchronous compiles on
+   * the main thread to 4 KB (the module is about 3.4 KB).
+   */
   static create(): WasmConv2d | null {
     if (typeof WebAssembly !== 'object') return null;
     if (!WebAssembly.validate(decodeBase64(CONV2D_WASM_BASE64))) return null;
-    return new WasmConv2d(new WebAssembly.Memory({ initial: 1 }));
+    try {
+      return new WasmConv2d(new WebAssembly.Memory({ initial: 1 }));
+    } catch (error) {
+      console.warn('wasmConv2d: compiling the WebAssembly convolution failed, so the stock kernels stay in use.', error);
+      return null;
+    }
   }
 
   /** Returns the output [batch, outHeight, outWidth, outChannels] in a new array. */
