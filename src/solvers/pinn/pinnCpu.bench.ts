@@ -1,6 +1,7 @@
 // Times PtychoPINN training and whole-scan inference on the tfjs 'cpu' backend in Node, on the
-// bundled Siemens-star scan at N = 64, batch 16, filterScale 1/8, with the stock convolution
-// kernels or with the WebAssembly SIMD ones:
+// bundled Siemens-star scan at N = 64, batch 16, filterScale 1/8, with the convolution kernels
+// used before the WebAssembly SIMD ones (stock tfjs, with the flat-array JavaScript filter
+// gradient) or with the WebAssembly SIMD ones:
 //   PINN_CPU_KERNELS=stock npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
 //   PINN_CPU_KERNELS=wasm  npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
 // Each variant runs once (one warm-up and one timed training epoch of 64 patterns, then one
@@ -14,6 +15,7 @@ import { bench } from 'vitest';
 
 import { readSiemensStarNpz } from '../../data/siemensStar';
 import { firstPatterns } from '../../data/subset';
+import { registerFastCpuConvolutionGradient } from '../../engine/cpu/convolutionGradient';
 import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
 import { registerPhysicsKernels } from '../../engine/register';
 import { preparePinnData } from './dataPrep';
@@ -25,10 +27,35 @@ const TRAINING_PATTERNS = 64;
 const BATCH_SIZE = 16;
 const FILTER_SCALE = 0.125;
 
+/**
+ * Puts back the kernels that PtychoPINN used on 'cpu' before the WebAssembly ones: the stock
+ * Conv2D, FusedConv2D and Conv2DBackpropInput and the flat-array JavaScript Conv2DBackpropFilter.
+ * PinnTrainer and predictPatches register the WebAssembly kernels themselves, but only once per
+ * realm, so registering them here first and then restoring the captured kernels keeps the latter.
+ */
+function useStockConvolutionKernels(): void {
+  registerFastCpuConvolutionGradient();
+  const names = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+  const configs = names.map((name) => {
+    const config = tf.getKernel(name, 'cpu');
+    if (config === undefined) throw new Error(`No ${name} kernel on the cpu backend.`);
+    return config;
+  });
+  registerFastCpuConvolutionKernels();
+  for (const config of configs) {
+    tf.unregisterKernel(config.kernelName, 'cpu');
+    tf.registerKernel(config);
+  }
+}
+
 async function runOnce(): Promise<void> {
   await tf.setBackend('cpu');
   registerPhysicsKernels();
-  if (kernels === 'wasm') registerFastCpuConvolutionKernels();
+  if (kernels === 'stock') {
+    useStockConvolutionKernels();
+  } else {
+    registerFastCpuConvolutionKernels();
+  }
   const npz = readFileSync(join(import.meta.dirname, '..', '..', '..', 'public', 'data', 'siemens-star.npz'));
   const dataset = readSiemensStarNpz(npz, 'siemens-star.npz');
   const trainingData = await preparePinnData(firstPatterns(dataset, TRAINING_PATTERNS), { patternSize: 64 });
