@@ -33,10 +33,10 @@ const watPath = join(outputDir, 'conv2d.wat');
 const binaryPath = join(outputDir, 'conv2dBinary.generated.ts');
 
 /**
- * Output pixels per tile for each block width in vectors of 4 channels. Tiles of 6 pixels × 8
- * channels and 8 × 4 ran at about 22 GFLOP/s on the PtychoPINN layers, against about 35 for 4 × 8
- * and 4 × 4 (conv2d.bench.ts, Node 20 on a 2-core AMD EPYC), because 12 or more accumulators
- * leave too few of x86-64's 16 vector registers for the weights and splats.
+ * Output pixels per tile for each block width in vectors of 4 channels. In conv2d.bench.ts (Node
+ * 20, 2-core AMD EPYC), tiles of 6 pixels × 8 channels ran at about 22 GFLOP/s against about 35
+ * for 4 × 8, probably because 12 accumulators leave too few of x86-64's 16 vector registers for
+ * the weights and splats. Tiles of 8 × 4 ran the 8 → 1 layer at 4 GFLOP/s against 6 for 4 × 4.
  */
 const TILE_WIDTH = { 1: 4, 2: 4 };
 
