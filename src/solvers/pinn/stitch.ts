@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
+import { registerFastCpuLayoutKernels } from '../../engine/cpu/layoutKernels';
 
 import type { PinnTrainingData } from './dataPrep';
 
@@ -53,7 +54,10 @@ export async function predictPatches(
     );
   }
   // A model loaded for inference only never passes through PinnTrainer, which registers these too.
-  if (tf.getBackend() === 'cpu') registerFastCpuConvolutionKernels();
+  if (tf.getBackend() === 'cpu') {
+    registerFastCpuConvolutionKernels();
+    registerFastCpuLayoutKernels();
+  }
   const amplitude = new Float32Array(patternCount * pixels);
   const phase = new Float32Array(patternCount * pixels);
   for (let start = 0; start < patternCount; start += batchSize) {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom, shuffle } from '../../util/random';
 import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
+import { registerFastCpuLayoutKernels } from '../../engine/cpu/layoutKernels';
 import type { PinnTrainingData } from './dataPrep';
 import { poissonLoss } from './loss';
 import { buildPinnModel } from './model';
@@ -192,8 +193,9 @@ function snapshot(variables: tf.Variable[]): tf.Tensor[] {
  * history, and the seeded generator that shuffles the batches. So training 2 epochs and then 2
  * more gives the same weights as training 4 at once.
  *
- * On the 'cpu' backend the constructor installs a faster convolution filter gradient (see
- * src/engine/cpu/convolutionGradient.ts). On 'webgl' it turns off TensorFlow.js's im2col
+ * On the 'cpu' backend the constructor installs faster convolution kernels (see
+ * src/engine/cpu/convolutionKernels.ts) and flat-array slice, split, pad, max-pool and sum
+ * kernels (src/engine/cpu/layoutKernels.ts). On 'webgl' it turns off TensorFlow.js's im2col
  * convolutions (WEBGL_CONV_IM2COL), whose unrolled input matrices made one training step of the
  * published network at N = 64, batch 16 allocate 1100 MiB. Without them it allocated 774 MiB,
  * and the step took 114 s instead of 236 s on SwiftShader.
@@ -223,7 +225,10 @@ export class PinnTrainer {
     const settings: PinnTrainingOptions = { ...defaultPinnTrainingOptions, ...options };
     const { patternCount, patternSize } = data;
     validateOptions(settings, patternCount);
-    if (tf.getBackend() === 'cpu') registerFastCpuConvolutionKernels();
+    if (tf.getBackend() === 'cpu') {
+      registerFastCpuConvolutionKernels();
+      registerFastCpuLayoutKernels();
+    }
     if (tf.getBackend() === 'webgl') tf.env().set('WEBGL_CONV_IM2COL', false);
     this.settings = settings;
     this.normalization = data.normalization;
