@@ -1,5 +1,6 @@
 // Shared set-up for the end-to-end tests: a static server for dist/ on 127.0.0.1 and the system's
-// Chromium driven by playwright-core, in one of the GPU modes below.
+// Chromium driven by playwright-core, in one of the GPU modes below. E2E_DIST_DIR serves another
+// build than dist/, for a run beside other builds of the same checkout.
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '..');
-export const distDir = join(root, 'dist');
+export const distDir = process.env.E2E_DIST_DIR ? resolve(process.env.E2E_DIST_DIR) : join(root, 'dist');
 export const artifactDir = join(root, 'test-results');
 
 const mimeTypes = {

@@ -3,7 +3,6 @@
 // error must start near where the first run ended, far below the flat start's. A file that is not
 // a product is rejected with an alert and leaves the start point as it was. A second test edits a
 // saved product (a NaN pixel, a cropped object) and checks the messages both pickers show when it is picked.
-// E2E_DIST_DIR serves another build than dist/, for a run beside other builds of the same checkout.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import { artifactDir, launch, serveStatic } from './harness.mjs';
 
 let server;
 before(async () => {
-  server = await serveStatic(process.env.E2E_DIST_DIR);
+  server = await serveStatic();
 });
 after(async () => {
   await server?.close();
