@@ -1,80 +1,65 @@
 /**
- * Flat-array Slice, SplitV, Unpack and PadV2 kernels for the TensorFlow.js 'cpu' backend, and
- * the registration of these and of the max-pool and sum kernels of poolingKernels.ts and
- * sumKernel.ts, for training the PtychoPINN network without a GPU.
+ * Flat-array Slice, SplitV, Unpack, PadV2, GatherV2 and Concat kernels for the TensorFlow.js
+ * 'cpu' backend, registered by flatArrayKernels.ts.
  *
  * In @tensorflow/tfjs-backend-cpu 4.22 a slice that is not one contiguous block, and therefore
  * SplitV and Unpack, which call it, walk the output element by element through TensorBuffer
- * index arithmetic, and PadV2 does the same for every input element. Concat's gradient is a
- * SplitV and Slice's gradient is a PadV2, so the nearest-neighbour upsampling and the fftshift of
- * the PtychoPINN model spend most of a cpu training step there. These kernels copy whole rows of
- * the innermost axes instead and produce the same values. Strings and complex64 go to the stock
- * kernel, captured before it is unregistered.
+ * index arithmetic. PadV2 and GatherV2 do the same for every input or output element. Concat's
+ * gradient is a SplitV and Slice's gradient is a PadV2, so the nearest-neighbour upsampling and
+ * the fftshift of the PtychoPINN model spent most of a cpu training step there. These kernels
+ * copy whole rows of the innermost axes instead and produce the same values. Strings and
+ * complex64 go to the stock kernel. The stock Concat is flat already but copies element by
+ * element; this one copies rows with `set`.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import type { MathBackendCPU, TensorInfo } from '@tensorflow/tfjs';
 
-import { registerFastCpuPoolingKernels } from './poolingKernels';
-import { registerFastCpuSumKernel } from './sumKernel';
+import type { replaceCpuKernel } from './flatArrayKernels';
 
 /** A numeric typed array as the 'cpu' backend stores float32, int32 and bool tensors. */
 export type NumericArray = Float32Array | Int32Array | Uint8Array;
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-
 /** Rows shorter than this are copied element by element, because `set(subarray(...))` costs more there. */
 const MIN_SET_LENGTH = 32;
 
-let registered = false;
-
-/**
- * Replaces the 'cpu' backend's Slice, SplitV, Unpack, PadV2, MaxPool, MaxPoolGrad and Sum with
- * flat-array versions, once per JavaScript realm. Each falls back to the stock kernel for the
- * cases that it does not take, and a kernel that 'cpu' does not register is left alone.
- */
-export function registerFastCpuLayoutKernels(): void {
-  if (registered) return;
-  registered = true;
-
-  replaceCpuKernel('Slice', (args, stock) => {
+/** Replaces Slice, SplitV, Unpack, PadV2, GatherV2 and Concat through `replace`. */
+export function registerFastCpuLayoutKernels(replace: typeof replaceCpuKernel): void {
+  replace('Slice', (args, stock) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
     return sliceKernel(args.backend as MathBackendCPU, x, begin, size) ?? stock(args);
   });
 
-  replaceCpuKernel('SplitV', (args, stock) => {
+  replace('SplitV', (args, stock) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
     return splitKernel(args.backend as MathBackendCPU, x, numOrSizeSplits, axis) ?? stock(args);
   });
 
-  replaceCpuKernel('Unpack', (args, stock) => {
+  replace('Unpack', (args, stock) => {
     const { value } = args.inputs as { value: TensorInfo };
     const { axis } = args.attrs as unknown as { axis: number };
     return unpackKernel(args.backend as MathBackendCPU, value, axis) ?? stock(args);
   });
 
-  replaceCpuKernel('PadV2', (args, stock) => {
+  replace('PadV2', (args, stock) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
     return padKernel(args.backend as MathBackendCPU, x, paddings, constantValue) ?? stock(args);
   });
 
-  registerFastCpuPoolingKernels(replaceCpuKernel);
-  registerFastCpuSumKernel(replaceCpuKernel);
-}
+  replace('GatherV2', (args, stock) => {
+    const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims?: number };
+    return gatherKernel(args.backend as MathBackendCPU, x, indices, axis, batchDims ?? 0) ?? stock(args);
+  });
 
-/** Registers `kernelFunc` for `name` on 'cpu' in place of the stock kernel, which it receives. */
-export function replaceCpuKernel(
-  name: string,
-  kernelFunc: (args: KernelArgs, stock: tf.KernelFunc) => TensorInfo | TensorInfo[],
-): void {
-  const stock = tf.getKernel(name, 'cpu');
-  if (stock === undefined) return;
-  const stockKernel = stock.kernelFunc;
-  tf.unregisterKernel(name, 'cpu');
-  tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: (args) => kernelFunc(args, stockKernel) });
+  replace('Concat', (args, stock) => {
+    const inputs = args.inputs as unknown as TensorInfo[];
+    const { axis } = args.attrs as unknown as { axis: number };
+    return concatKernel(args.backend as MathBackendCPU, inputs, axis) ?? stock(args);
+  });
 }
 
 /** Returns the stored values of a float32, int32 or bool tensor, or null for other dtypes. */
@@ -267,4 +252,61 @@ function padKernel(
   if (constantValue !== 0) output.fill(constantValue);
   copyBox(values, x.shape, x.shape.map(() => 0), output, outShape, paddings.map(([before]) => before), x.shape);
   return backend.makeTensorInfo(outShape, x.dtype, output);
+}
+
+/**
+ * Gathers whole slices of x along `axis` for batchDims 0. Returns null for other cases and for an
+ * index out of range, so that the stock kernel raises its own error.
+ */
+function gatherKernel(backend: MathBackendCPU, x: TensorInfo, indices: TensorInfo, axis: number, batchDims: number): TensorInfo | null {
+  const values = numericValues(backend, x);
+  const indexValues = backend.data.get(indices.dataId).values;
+  if (values === null || batchDims !== 0 || indices.dtype !== 'int32' || !(indexValues instanceof Int32Array)) return null;
+  const gatherAxis = tf.util.parseAxisParam(axis, x.shape)[0];
+  const axisLength = x.shape[gatherAxis];
+  if (indexValues.some((index) => index < 0 || index >= axisLength)) return null;
+
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, gatherAxis));
+  const sliceLength = tf.util.sizeFromShape(x.shape.slice(gatherAxis + 1));
+  const count = indexValues.length;
+  const outShape = [...x.shape.slice(0, gatherAxis), ...indices.shape, ...x.shape.slice(gatherAxis + 1)];
+  const output = emptyValues(x.dtype, outer * count * sliceLength);
+  for (let o = 0; o < outer; o += 1) {
+    for (let k = 0; k < count; k += 1) {
+      const from = (o * axisLength + indexValues[k]) * sliceLength;
+      copyRows(values, from, sliceLength, output, (o * count + k) * sliceLength, sliceLength, 1, sliceLength);
+    }
+  }
+  return backend.makeTensorInfo(outShape, x.dtype, output);
+}
+
+/**
+ * Concatenates numeric tensors of one dtype along `axis`. Returns null, for the stock kernel,
+ * when the output is empty or only one input is non-empty, because the stock kernel then returns
+ * an empty tensor or that input itself.
+ */
+function concatKernel(backend: MathBackendCPU, inputs: TensorInfo[], axis: number): TensorInfo | null {
+  if (inputs.length === 0) return null;
+  const dtype = inputs[0].dtype;
+  const nonEmpty = inputs.filter((input) => tf.util.sizeFromShape(input.shape) > 0);
+  if (nonEmpty.length < 2 || inputs.some((input) => input.dtype !== dtype)) return null;
+  const sources = nonEmpty.map((input) => numericValues(backend, input));
+  if (sources.some((values) => values === null)) return null;
+
+  const concatAxis = tf.util.parseAxisParam(axis, inputs[0].shape)[0];
+  tf.backend_util.assertParamsConsistent(
+    inputs.map((input) => input.shape),
+    concatAxis,
+  );
+  const outShape = tf.backend_util.computeOutShape(
+    inputs.map((input) => input.shape),
+    concatAxis,
+  );
+  const output = emptyValues(dtype, tf.util.sizeFromShape(outShape));
+  const targetBegin = outShape.map(() => 0);
+  nonEmpty.forEach((input, index) => {
+    copyBox(sources[index] as NumericArray, input.shape, targetBegin.map(() => 0), output, outShape, targetBegin, input.shape);
+    targetBegin[concatAxis] += input.shape[concatAxis];
+  });
+  return backend.makeTensorInfo(outShape, dtype, output);
 }

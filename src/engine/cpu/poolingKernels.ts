@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { MathBackendCPU, TensorInfo } from '@tensorflow/tfjs';
 
-import type { replaceCpuKernel } from './layoutKernels';
+import type { replaceCpuKernel } from './flatArrayKernels';
 
 interface PoolAttrs {
   filterSize: [number, number] | number;
@@ -23,7 +23,7 @@ interface PoolAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** Replaces MaxPool and MaxPoolGrad through `replace`; called by registerFastCpuLayoutKernels. */
+/** Replaces MaxPool and MaxPoolGrad through `replace`; called by registerFlatArrayCpuKernels. */
 export function registerFastCpuPoolingKernels(replace: typeof replaceCpuKernel): void {
   replace('MaxPool', (args, stock) => {
     const { x } = args.inputs as { x: TensorInfo };

@@ -11,9 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 
 import type { MathBackendCPU, TensorInfo } from '@tensorflow/tfjs';
 
-import type { replaceCpuKernel } from './layoutKernels';
+import type { replaceCpuKernel } from './flatArrayKernels';
 
-/** Replaces Sum through `replace`; called by registerFastCpuLayoutKernels. */
+/** Replaces Sum through `replace`; called by registerFlatArrayCpuKernels. */
 export function registerFastCpuSumKernel(replace: typeof replaceCpuKernel): void {
   replace('Sum', (args, stock) => {
     const { x } = args.inputs as { x: TensorInfo };

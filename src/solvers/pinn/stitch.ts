@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
-import { registerFastCpuLayoutKernels } from '../../engine/cpu/layoutKernels';
+import { registerFlatArrayCpuKernels } from '../../engine/cpu/flatArrayKernels';
 
 import type { PinnTrainingData } from './dataPrep';
 
@@ -56,7 +56,7 @@ export async function predictPatches(
   // A model loaded for inference only never passes through PinnTrainer, which registers these too.
   if (tf.getBackend() === 'cpu') {
     registerFastCpuConvolutionKernels();
-    registerFastCpuLayoutKernels();
+    registerFlatArrayCpuKernels();
   }
   const amplitude = new Float32Array(patternCount * pixels);
   const phase = new Float32Array(patternCount * pixels);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom, shuffle } from '../../util/random';
 import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
-import { registerFastCpuLayoutKernels } from '../../engine/cpu/layoutKernels';
+import { registerFlatArrayCpuKernels } from '../../engine/cpu/flatArrayKernels';
 import type { PinnTrainingData } from './dataPrep';
 import { poissonLoss } from './loss';
 import { buildPinnModel } from './model';
@@ -72,12 +72,32 @@ export interface PinnTrainingCallbacks {
    */
   onEpochEnd?: (report: PinnEpochReport, model: tf.LayersModel) => void | Promise<void>;
   /**
-   * Checked before every batch; returning true ends training there. An epoch cut short after at
-   * least one batch is still validated and reported.
+   * Checked before every batch, after a yield to the event loop so that a stop message can arrive;
+   * returning true ends training there. An epoch cut short is neither validated nor reported, and
+   * the next call to train continues it from the next batch.
    */
   shouldStop?: () => boolean;
-  /** Called after every optimizer step, once its loss has been read, with the 1-based step count of this call to train. */
-  onBatchEnd?: (step: number) => void;
+  /** Called after every optimizer step, once its loss has been read. */
+  onBatchEnd?: (position: PinnBatchPosition) => void;
+}
+
+/** Where an optimizer step lies in the run. */
+export interface PinnBatchPosition {
+  /** 1-based step count of this call to train. */
+  step: number;
+  /** 1-based epoch number of the step. */
+  epoch: number;
+  /** Batches of that epoch done, this one included. */
+  batchesDone: number;
+  batchesPerEpoch: number;
+}
+
+/** An epoch that a stop interrupted after some of its batches. */
+export interface PinnPartialEpoch {
+  /** 1-based epoch number. */
+  epoch: number;
+  batchesDone: number;
+  batchesPerEpoch: number;
 }
 
 export type PinnStopReason = 'epochs' | 'early-stopping' | 'cancelled';
@@ -143,6 +163,17 @@ export function splitIndices(
   return { training: order.slice(validationCount), validation: order.slice(0, validationCount) };
 }
 
+/** State of an epoch that a stop interrupted: its batch order and the losses of its finished batches. */
+interface PendingEpoch {
+  order: number[];
+  /** Index in `order` of the first pattern not trained on yet. */
+  nextStart: number;
+  lossSum: number;
+  patternsSeen: number;
+  /** Wall time spent on the epoch before the stop. */
+  elapsed_ms: number;
+}
+
 /** Tensors that live for the whole training run. */
 interface TrainingState {
   model: tf.LayersModel;
@@ -181,6 +212,14 @@ async function evaluate(state: TrainingState, indices: number[], batchSize: numb
   return total / indices.length;
 }
 
+/**
+ * Lets the event loop run a macrotask, so that a stop message posted to the worker is handled.
+ * Awaiting a tensor's data() is not enough: the 'cpu' backend resolves it as a microtask.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Copies the current values of `variables`; the caller disposes the copies. */
 function snapshot(variables: tf.Variable[]): tf.Tensor[] {
   return variables.map((variable) => tf.clone(variable));
@@ -194,8 +233,8 @@ function snapshot(variables: tf.Variable[]): tf.Tensor[] {
  * more gives the same weights as training 4 at once.
  *
  * On the 'cpu' backend the constructor installs faster convolution kernels (see
- * src/engine/cpu/convolutionKernels.ts) and flat-array slice, split, pad, max-pool and sum
- * kernels (src/engine/cpu/layoutKernels.ts). On 'webgl' it turns off TensorFlow.js's im2col
+ * src/engine/cpu/convolutionKernels.ts) and flat-array versions of the slowest other kernels
+ * (src/engine/cpu/flatArrayKernels.ts). On 'webgl' it turns off TensorFlow.js's im2col
  * convolutions (WEBGL_CONV_IM2COL), whose unrolled input matrices made one training step of the
  * published network at N = 64, batch 16 allocate 1100 MiB. Without them it allocated 774 MiB,
  * and the step took 114 s instead of 236 s on SwiftShader.
@@ -214,8 +253,8 @@ export class PinnTrainer {
   private bestWeights: tf.Tensor[] | null = null;
   /** Weights of the last epoch, kept between two calls to train while the model contains the best ones. */
   private lastWeights: tf.Tensor[] | null = null;
-  /** Batch order of the epoch that a stop interrupted before its first batch. */
-  private pendingOrder: number[] | null = null;
+  /** The epoch that a stop interrupted, which the next call to train continues. */
+  private pendingEpoch: PendingEpoch | null = null;
   private epochsSinceBest = 0;
   private epochsSinceDecay = 0;
   private running = false;
@@ -227,7 +266,7 @@ export class PinnTrainer {
     validateOptions(settings, patternCount);
     if (tf.getBackend() === 'cpu') {
       registerFastCpuConvolutionKernels();
-      registerFastCpuLayoutKernels();
+      registerFlatArrayCpuKernels();
     }
     if (tf.getBackend() === 'webgl') tf.env().set('WEBGL_CONV_IM2COL', false);
     this.settings = settings;
@@ -269,17 +308,30 @@ export class PinnTrainer {
     return this.reports;
   }
 
+  /** The epoch that a stop interrupted after at least one batch, or null when there is none. */
+  get partialEpoch(): PinnPartialEpoch | null {
+    const pending = this.pendingEpoch;
+    if (pending === null || pending.patternsSeen === 0) return null;
+    const { batchSize } = this.settings;
+    return {
+      epoch: this.reports.length + 1,
+      batchesDone: Math.ceil(pending.nextStart / batchSize),
+      batchesPerEpoch: Math.ceil(pending.order.length / batchSize),
+    };
+  }
+
   /** Learning rate the next epoch will use. */
   get learningRate(): number {
     return this.optimizer.currentLearningRate;
   }
 
   /**
-   * Trains up to `epochs` more epochs, numbered on from the last call. It returns when they are
-   * done, when early stopping triggers or when `shouldStop` returns true, and leaves the best
-   * weights so far in the model. A stop before an epoch's first batch keeps that epoch's shuffle
-   * for the next call. An epoch cut short after some batches counts as done, so the next call
-   * starts a new epoch with a new shuffle.
+   * Trains until `epochs` more epochs are complete, numbered on from the last call. It returns
+   * when they are done, when early stopping triggers or when `shouldStop` returns true, and leaves
+   * the best weights so far in the model. An epoch that a stop interrupts is not reported: the
+   * next call continues it from its next batch, with the same shuffle, and counts it as the first
+   * of its `epochs`. So a stop anywhere followed by a resume trains the same weights as a run
+   * that was never stopped.
    */
   async train(epochs: number, callbacks: PinnTrainingCallbacks = {}): Promise<PinnTrainingResult> {
     if (!Number.isInteger(epochs) || epochs < 1) {
@@ -348,51 +400,61 @@ export class PinnTrainer {
   private async runEpochs(epochs: number, callbacks: PinnTrainingCallbacks): Promise<PinnStopReason> {
     const { settings, optimizer, state, variables } = this;
     const lastEpoch = this.reports.length + epochs;
+    const batchesPerEpoch = Math.ceil(this.training.length / settings.batchSize);
     let steps = 0;
     for (let epoch = this.reports.length + 1; epoch <= lastEpoch; epoch += 1) {
       const started_ms = performance.now();
       const learningRate = optimizer.currentLearningRate;
-      const order = this.pendingOrder ?? shuffle(this.training, this.random);
-      this.pendingOrder = null;
-      let lossSum = 0;
-      let patternsSeen = 0;
+      const pending = this.pendingEpoch ?? {
+        order: shuffle(this.training, this.random),
+        nextStart: 0,
+        lossSum: 0,
+        patternsSeen: 0,
+        elapsed_ms: 0,
+      };
+      this.pendingEpoch = null;
+      const { order } = pending;
 
-      for (let start = 0; start < order.length; start += settings.batchSize) {
-        if (callbacks.shouldStop?.() === true) {
-          if (patternsSeen === 0) {
-            this.pendingOrder = order;
+      for (let start = pending.nextStart; start < order.length; start += settings.batchSize) {
+        if (callbacks.shouldStop) {
+          await yieldToEventLoop();
+          if (callbacks.shouldStop()) {
+            pending.nextStart = start;
+            pending.elapsed_ms += performance.now() - started_ms;
+            this.pendingEpoch = pending;
             return 'cancelled';
           }
-          break;
         }
         const batch = order.slice(start, start + settings.batchSize);
         const indexTensor = tf.tensor1d(batch, 'int32');
         const loss = optimizer.minimize(() => batchLoss(state, indexTensor), true, variables);
         indexTensor.dispose();
         if (loss === null) throw new Error('trainPinn: the optimizer returned no loss value.');
-        // Reading the loss each batch also yields to the event loop, so a stop request can arrive.
-        lossSum += (await loss.data())[0] * batch.length;
-        patternsSeen += batch.length;
+        pending.lossSum += (await loss.data())[0] * batch.length;
+        pending.patternsSeen += batch.length;
         loss.dispose();
         steps += 1;
-        callbacks.onBatchEnd?.(steps);
+        callbacks.onBatchEnd?.({
+          step: steps,
+          epoch,
+          batchesDone: Math.ceil((start + batch.length) / settings.batchSize),
+          batchesPerEpoch,
+        });
       }
-      const cancelled = patternsSeen < order.length;
 
-      const trainLoss = lossSum / patternsSeen;
+      const trainLoss = pending.lossSum / pending.patternsSeen;
       const validationLoss = await evaluate(state, this.validation, settings.batchSize);
       const report: PinnEpochReport = {
         epoch,
         trainLoss,
         validationLoss,
         learningRate,
-        duration_s: (performance.now() - started_ms) / 1000,
+        duration_s: (pending.elapsed_ms + performance.now() - started_ms) / 1000,
       };
       this.reports.push(report);
 
       const earlyStop = this.updateSchedule(this.validation.length > 0 ? validationLoss : trainLoss);
       await callbacks.onEpochEnd?.(report, state.model);
-      if (cancelled) return 'cancelled';
       if (earlyStop) return 'early-stopping';
     }
     return 'epochs';

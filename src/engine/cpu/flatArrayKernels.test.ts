@@ -1,13 +1,13 @@
-// Checks the flat-array Slice, SplitV, Unpack, PadV2, MaxPool, MaxPoolGrad and Sum kernels of the
-// 'cpu' backend against the stock tfjs-backend-cpu kernels, value for value, with NaN, −0 and
+// Checks the flat-array Slice, SplitV, Unpack, PadV2, GatherV2, Concat, MaxPool, MaxPoolGrad, Sum,
+// Add, Multiply, Relu and Step kernels of the 'cpu' backend against the stock tfjs-backend-cpu kernels, value for value, with NaN, −0 and
 // ties among the inputs. Also checks the gradients of a small model that uses all of them.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { registerFastCpuLayoutKernels } from './layoutKernels';
+import { registerFlatArrayCpuKernels } from './flatArrayKernels';
 import { randomValues } from './testValues';
 
-const KERNEL_NAMES = ['Slice', 'SplitV', 'Unpack', 'PadV2', 'MaxPool', 'MaxPoolGrad', 'Sum'];
+const KERNEL_NAMES = ['Slice', 'SplitV', 'Unpack', 'PadV2', 'GatherV2', 'Concat', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Add', 'Multiply', 'Relu', 'Step'];
 
 let stockConfigs: tf.KernelConfig[] = [];
 let fastConfigs: tf.KernelConfig[] = [];
@@ -78,14 +78,14 @@ function specialTensor(shape: number[], seed: number): tf.Tensor {
 beforeAll(async () => {
   await tf.setBackend('cpu');
   stockConfigs = kernelConfigs();
-  registerFastCpuLayoutKernels();
+  registerFlatArrayCpuKernels();
   fastConfigs = kernelConfigs();
 });
 
 describe('flat-array cpu kernels', () => {
   it('registers once', () => {
     const before = KERNEL_NAMES.map((name) => tf.getKernel(name, 'cpu')?.kernelFunc);
-    registerFastCpuLayoutKernels();
+    registerFlatArrayCpuKernels();
     const after = KERNEL_NAMES.map((name) => tf.getKernel(name, 'cpu')?.kernelFunc);
     expect(after).toEqual(before);
     expect(before).not.toEqual(stockConfigs.map((config) => config.kernelFunc));
@@ -139,6 +139,47 @@ describe('flat-array cpu kernels', () => {
     expectSameAsStock(() => tf.pad(intTensor([3, 4], 15), [[2, 1], [1, 2]], -7));
     expectSameAsStock(() => tf.pad(tf.zeros([0, 3]), [[1, 1], [2, 0]], 2));
     expectSameAsStock(() => tf.pad(randomTensor([7], 16), [[3, 4]]));
+  });
+
+  it('GatherV2 matches stock', () => {
+    const x = randomTensor([5, 4, 3, 2], 36);
+    const indices = tf.tensor1d([3, 0, 3, 4], 'int32');
+    expectSameAsStock(() => tf.gather(x, indices));
+    expectSameAsStock(() => tf.gather(x, tf.tensor2d([1, 2, 0, 1], [2, 2], 'int32'), 1));
+    expectSameAsStock(() => tf.gather(x, tf.tensor1d([1, 1], 'int32'), -1));
+    expectSameAsStock(() => tf.gather(x, tf.tensor1d([], 'int32'), 2));
+    expectSameAsStock(() => tf.gather(randomTensor([6, 64, 3], 37), tf.tensor1d([5, 2, 2], 'int32')));
+    expectSameAsStock(() => tf.gather(intTensor([6, 2], 38), tf.tensor1d([5, 0], 'int32'), 0));
+  });
+
+  it('Concat matches stock', () => {
+    const x = randomTensor([2, 3, 4, 8], 44);
+    const y = randomTensor([2, 3, 5, 8], 45);
+    expectSameAsStock(() => tf.concat([x, y, x], 2));
+    expectSameAsStock(() => tf.concat([x, x], 0));
+    expectSameAsStock(() => tf.concat([x, specialTensor([2, 3, 4, 1], 46)], -1));
+    expectSameAsStock(() => tf.concat([tf.reshape(x, [2, 3, 1, 32]), tf.reshape(x, [2, 3, 1, 32])], 2));
+    expectSameAsStock(() => tf.concat([intTensor([3, 2], 47), intTensor([3, 5], 48)], 1));
+    expectSameAsStock(() => tf.concat([tf.zeros([2, 0]), x.reshape([2, 96]), tf.zeros([2, 0])], 1));
+    expectSameAsStock(() => tf.concat([tf.zeros([2, 0]), tf.zeros([2, 0])], 1));
+    expectSameAsStock(() => tf.concat([tf.scalar(1).reshape([1]), tf.tensor1d([2, 3])]));
+  });
+
+  it('GatherV2 rejects indices out of range', () => {
+    install(fastConfigs);
+    const x = randomTensor([5, 3], 39);
+    expect(() => tf.gather(x, tf.tensor1d([5], 'int32'))).toThrow(/not in \[0, 4\]/);
+    expect(() => tf.gather(x, tf.tensor1d([-1], 'int32'))).toThrow(/not in \[0, 4\]/);
+  });
+
+  it('Relu and Step match stock', () => {
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), randomTensor(input.shape, 40))));
+    for (const x of [specialTensor([4, 5, 6, 3], 41), intTensor([3, 7], 42)]) {
+      expectSameAsStock(() => tf.relu(x));
+      expectSameAsStock(() => tf.step(x, 0.25));
+      expectSameAsStock(() => tf.step(x));
+    }
+    expectSameAsStock(() => gradient(specialTensor([4, 5, 6, 3], 43)));
   });
 
   const poolCases: { name: string; shape: [number, number, number, number]; size: number; stride: number; pad: 'valid' | 'same' }[] = [
@@ -196,6 +237,30 @@ describe('flat-array cpu kernels', () => {
     expectSameAsStock(() => tf.sum(tf.zeros([0, 4, 3]), [0, 1]));
     expectSameAsStock(() => tf.sum(tf.zeros([3, 0, 2]), 1, true));
   });
+
+  const binaryCases: { name: string; aShape: number[]; bShape: number[] }[] = [
+    { name: 'same shape', aShape: [4, 6, 5, 3], bShape: [4, 6, 5, 3] },
+    { name: 'scalar', aShape: [4, 6, 5], bShape: [] },
+    { name: 'scalar first', aShape: [], bShape: [7, 3] },
+    { name: 'per-channel bias', aShape: [3, 4, 5, 8], bShape: [8] },
+    { name: 'channel 1 against 2', aShape: [3, 4, 5, 1], bShape: [3, 4, 5, 2] },
+    { name: 'outer product', aShape: [3, 1, 5], bShape: [1, 4, 1] },
+    { name: 'rank 2 against 4', aShape: [2, 3, 6, 5], bShape: [6, 1] },
+    { name: 'probe against batch', aShape: [6, 6, 2], bShape: [5, 6, 6, 2] },
+    { name: 'both scalar', aShape: [], bShape: [] },
+    { name: 'zero size', aShape: [0, 3], bShape: [3] },
+  ];
+
+  for (const { name, aShape, bShape } of binaryCases) {
+    it(`Add and Multiply match stock, ${name}`, () => {
+      const a = specialTensor(aShape, 32);
+      const b = randomTensor(bShape, 33);
+      expectSameAsStock(() => [tf.add(a, b), tf.mul(a, b), tf.add(b, a), tf.mul(b, a)]);
+      const aInt = intTensor(aShape, 34);
+      const bInt = tf.mul(intTensor(bShape, 35), 3_000_000);
+      expectSameAsStock(() => [tf.add(aInt, bInt), tf.mul(aInt, bInt)]);
+    });
+  }
 
   it('small model gradients match stock', () => {
     const x = randomTensor([3, 8, 8, 2], 29);
