@@ -39,6 +39,14 @@ describe('valueRange and toRgba', () => {
     expect(Array.from(rgba)).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
   });
 
+  it('draws non-finite pixels transparent', () => {
+    const image = { width: 3, height: 1, values: new Float32Array([0, Number.NaN, 10]) };
+    const rgba = toRgba(image, 'gray', 0, 10);
+    expect(Array.from(rgba.subarray(4, 8))).toEqual([0, 0, 0, 0]);
+    expect(rgba[3]).toBe(255);
+    expect(rgba[11]).toBe(255);
+  });
+
   it('uses a phase map whose ends meet', () => {
     const table = getColormap('phase');
     const first = table.slice(0, 3);

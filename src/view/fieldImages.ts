@@ -68,7 +68,10 @@ export function valueRange(image: RealImage, mask?: Float32Array): [number, numb
   return low <= high ? [low, high] : [0, 1];
 }
 
-/** Maps values in [low, high] through a colour map to RGBA pixels. */
+/**
+ * Maps values in [low, high] through a colour map to RGBA pixels. Non-finite values mark invalid
+ * pixels (for example pixels shifted in from outside an image) and become fully transparent.
+ */
 export function toRgba(
   image: RealImage,
   colormap: ColormapName,
@@ -80,7 +83,8 @@ export function toRgba(
   const span = high > low ? high - low : 1;
   for (let i = 0; i < image.values.length; i += 1) {
     const fraction = (image.values[i] - low) / span;
-    const index = Number.isFinite(fraction) ? Math.min(255, Math.max(0, Math.floor(fraction * 256))) : 0;
+    if (!Number.isFinite(fraction)) continue;
+    const index = Math.min(255, Math.max(0, Math.floor(fraction * 256)));
     rgba[4 * i] = table[index * 3];
     rgba[4 * i + 1] = table[index * 3 + 1];
     rgba[4 * i + 2] = table[index * 3 + 2];

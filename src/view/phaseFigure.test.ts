@@ -60,8 +60,13 @@ describe('composePhaseFigure', () => {
     expect(phase.values[0]).toBeGreaterThan(figure.range[1]);
   });
 
+  it('uses the ordered map for a 1 rad range', () => {
+    expect(figure.range[1] - figure.range[0]).toBeLessThan(2);
+    expect(figure.colormap).toBe('phaseRamp');
+  });
+
   it('copies one image pixel per object pixel', () => {
-    const expected = toRgba(phase, 'phase', figure.range[0], figure.range[1]);
+    const expected = toRgba(phase, figure.colormap, figure.range[0], figure.range[1]);
     for (let y = 0; y < 3; y += 1) {
       for (let x = 0; x < 4; x += 1) {
         const offset = (y * 4 + x) * 4;
@@ -79,7 +84,7 @@ describe('composePhaseFigure', () => {
   });
 
   it('draws the colour bar from the first to the last colour', () => {
-    const table = getColormap('phase');
+    const table = getColormap(figure.colormap);
     const { top, left, right } = figure.bar;
     expect(top).toBeGreaterThanOrEqual(3);
     expect(pixelAt(figure.rgba, figure.width, left, top)).toEqual([table[0], table[1], table[2], 255]);

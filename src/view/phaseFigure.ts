@@ -3,7 +3,7 @@
  * pixel, coloured like the on-screen phase view, above a colour-bar strip labelled with the range
  * in radians. The result is plain RGBA plus text positions, so it can be checked without a canvas.
  */
-import { getColormap } from './colormaps';
+import { getColormap, phaseColormapFor } from './colormaps';
 import { toFieldImages, toRgba, valueRange } from './fieldImages';
 
 /** Coverage below this fraction of the maximum counts as unscanned and is left out of the colour range. */
@@ -47,6 +47,8 @@ export interface PhaseFigure {
   labels: FigureLabel[];
   /** Phase in radians at the left and right ends of the colour bar. */
   range: [number, number];
+  /** Colour map of the image and the bar, cyclic only when `range` spans about 2π. */
+  colormap: 'phase' | 'phaseRamp';
   /** Top-left corner of the phase image within the figure. */
   imageLeft: number;
   /** Top row and left and right ends (exclusive) of the colour bar. */
@@ -83,7 +85,9 @@ export function composePhaseFigure(input: PhaseFigureInput): PhaseFigure {
   }
   const { phase } = toFieldImages(input.object, objectWidth, objectHeight, input.coverage);
   const range = valueRange(phase, coverageMask(input.coverage));
-  const imagePixels = toRgba(phase, 'phase', range[0], range[1]);
+  // The same choice as the on-screen view: cyclic only when the range covers about a whole cycle.
+  const colormap = phaseColormapFor(range[0], range[1]);
+  const imagePixels = toRgba(phase, colormap, range[0], range[1]);
 
   const width = Math.max(objectWidth, MIN_FIGURE_WIDTH_PX);
   const barTop = objectHeight + STRIP_GAP_PX;
@@ -99,7 +103,7 @@ export function composePhaseFigure(input: PhaseFigureInput): PhaseFigure {
 
   // Colour bar: each column shows the colour that toRgba gives the value at the column's centre,
   // so the first column gets the first table entry and the last column the last.
-  const table = getColormap('phase');
+  const table = getColormap(colormap);
   const barLeft = BAR_MARGIN_PX;
   const barRight = width - BAR_MARGIN_PX;
   const barSpan = barRight - barLeft;
@@ -125,6 +129,7 @@ export function composePhaseFigure(input: PhaseFigureInput): PhaseFigure {
     rgba,
     labels,
     range,
+    colormap,
     imageLeft,
     bar: { top: barTop, left: barLeft, right: barRight, height: BAR_HEIGHT_PX },
   };

@@ -1,12 +1,13 @@
 import { useEffect, useRef } from 'react';
 
 import type { ColormapName } from '../../view/colormaps';
-import { getColormap } from '../../view/colormaps';
+import { getColormap, resolveColormap } from '../../view/colormaps';
 import { toRgba, valueRange, type RealImage } from '../../view/fieldImages';
 
 interface Props {
   title: string;
   image: RealImage;
+  /** 'phase' draws with the cyclic map only when the range spans about 2π; see resolveColormap. */
   colormap: ColormapName;
   /** Unit shown on the colour bar, e.g. "rad". */
   unit: string;
@@ -26,7 +27,13 @@ function formatTick(value: number): string {
   return magnitude >= 1000 || magnitude < 0.01 ? value.toExponential(1) : value.toFixed(2);
 }
 
-/** Draws a real image through a colour map, with its colour bar (in `unit`) and a scale bar in pixels. */
+/** Side of the squares of the checkerboard drawn under invalid (non-finite) pixels, in CSS pixels. */
+const CHECKER_PX = 6;
+
+/**
+ * Draws a real image through a colour map, with its colour bar (in `unit`) and a scale bar in pixels.
+ * Non-finite pixels are invalid and show a grey checkerboard.
+ */
 export function FieldView({
   title,
   image,
@@ -41,15 +48,23 @@ export function FieldView({
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const barRef = useRef<HTMLCanvasElement>(null);
   const [low, high] = range ?? valueRange(image, mask);
+  const drawnColormap = resolveColormap(colormap, low, high);
   const displayHeight_px = Math.round((displayWidth_px * image.height) / image.width);
 
   useEffect(() => {
     const canvas = canvasRef.current;
     const context = canvas?.getContext('2d');
     if (!canvas || !context) return;
-    const pixels = toRgba(image, colormap, low, high);
+    const pixels = toRgba(image, drawnColormap, low, high);
     const source = new OffscreenCanvas(image.width, image.height);
     source.getContext('2d')!.putImageData(new ImageData(pixels, image.width, image.height), 0, 0);
+    context.clearRect(0, 0, canvas.width, canvas.height);
+    for (let y = 0; y < canvas.height; y += CHECKER_PX) {
+      for (let x = 0; x < canvas.width; x += CHECKER_PX) {
+        context.fillStyle = (x / CHECKER_PX + y / CHECKER_PX) % 2 === 0 ? '#b8b8b8' : '#d8d8d8';
+        context.fillRect(x, y, CHECKER_PX, CHECKER_PX);
+      }
+    }
     context.imageSmoothingEnabled = image.width < displayWidth_px;
     context.drawImage(source, 0, 0, canvas.width, canvas.height);
     if (scaleBar_px > 0) {
@@ -62,22 +77,22 @@ export function FieldView({
       context.font = '11px system-ui, sans-serif';
       context.fillText(`${scaleBar_px} px`, 12, y - 4);
     }
-  }, [image, colormap, low, high, displayWidth_px, scaleBar_px]);
+  }, [image, drawnColormap, low, high, displayWidth_px, scaleBar_px]);
 
   useEffect(() => {
     const bar = barRef.current;
     const context = bar?.getContext('2d');
     if (!bar || !context) return;
-    const table = getColormap(colormap);
+    const table = getColormap(drawnColormap);
     for (let x = 0; x < bar.width; x += 1) {
       const index = Math.min(255, Math.floor((x / bar.width) * 256));
       context.fillStyle = `rgb(${table[index * 3]}, ${table[index * 3 + 1]}, ${table[index * 3 + 2]})`;
       context.fillRect(x, 0, 1, bar.height);
     }
-  }, [colormap]);
+  }, [drawnColormap]);
 
   return (
-    <figure className="field-view" data-testid={testId}>
+    <figure className="field-view" data-testid={testId} data-colormap={drawnColormap}>
       <figcaption>{title}</figcaption>
       <canvas
         ref={canvasRef}
