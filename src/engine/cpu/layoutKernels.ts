@@ -20,7 +20,10 @@ import type { replaceCpuKernel } from './flatArrayKernels';
 /** A numeric typed array as the 'cpu' backend stores float32, int32 and bool tensors. */
 export type NumericArray = Float32Array | Int32Array | Uint8Array;
 
-/** Rows shorter than this are copied element by element, because `set(subarray(...))` costs more there. */
+/**
+ * Rows shorter than this are copied element by element, where `set(subarray(...))` is expected to
+ * cost more. NOTE: an untuned guess.
+ */
 const MIN_SET_LENGTH = 32;
 
 /** Replaces Slice, SplitV, Unpack, PadV2, GatherV2 and Concat through `replace`. */
@@ -77,7 +80,7 @@ function emptyValues(dtype: tf.DataType, length: number): NumericArray {
 /**
  * Copies the box of extent `size` that starts at `sourceBegin` in the row-major array `source`
  * of shape `sourceShape` to the box at `targetBegin` in `target` of shape `targetShape`. Trailing
- * axes that both arrays hold whole are merged into one contiguous row.
+ * axes that both arrays contain whole are merged into one contiguous row.
  */
 export function copyBox(
   source: NumericArray,

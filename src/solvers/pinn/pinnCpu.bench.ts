@@ -4,6 +4,8 @@
 // gradient) or with the WebAssembly SIMD ones:
 //   PINN_CPU_KERNELS=stock npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
 //   PINN_CPU_KERNELS=wasm  npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
+// PINN_CPU_FLAT_KERNELS=stock keeps the stock tfjs kernels that flatArrayKernels.ts replaces
+// (Slice, SplitV, MaxPoolGrad, Sum, Add and others), to time the state before that change.
 // Each variant runs once (one warm-up and one timed training epoch of 64 patterns, then one
 // warm-up batch and one timed inference of every pattern) and prints its figures. The bench
 // table's own timing is of that whole run. Browsers run the same code in `npm run bench`.
@@ -17,12 +19,14 @@ import { readSiemensStarNpz } from '../../data/siemensStar';
 import { firstPatterns } from '../../data/subset';
 import { registerFastCpuConvolutionGradient } from '../../engine/cpu/convolutionGradient';
 import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
+import { registerFlatArrayCpuKernels } from '../../engine/cpu/flatArrayKernels';
 import { registerPhysicsKernels } from '../../engine/register';
 import { preparePinnData } from './dataPrep';
 import { predictPatches, reconstructObject } from './stitch';
 import { PinnTrainer } from './train';
 
 const kernels = process.env.PINN_CPU_KERNELS ?? 'wasm';
+const flatKernels = process.env.PINN_CPU_FLAT_KERNELS ?? 'flat';
 const TRAINING_PATTERNS = 64;
 const BATCH_SIZE = 16;
 const FILTER_SCALE = 0.125;
@@ -48,6 +52,21 @@ function useStockConvolutionKernels(): void {
   }
 }
 
+/** Registers the flat-array kernels and puts the stock ones back, so that PinnTrainer keeps the latter. */
+function useStockFlatArrayKernels(): void {
+  const names = ['Slice', 'SplitV', 'Unpack', 'PadV2', 'GatherV2', 'Concat', 'MaxPool', 'MaxPoolGrad', 'Sum', 'Add', 'Multiply', 'Relu', 'Step'];
+  const configs = names.map((name) => {
+    const config = tf.getKernel(name, 'cpu');
+    if (config === undefined) throw new Error(`No ${name} kernel on the cpu backend.`);
+    return { ...config };
+  });
+  registerFlatArrayCpuKernels();
+  for (const config of configs) {
+    tf.unregisterKernel(config.kernelName, 'cpu');
+    tf.registerKernel(config);
+  }
+}
+
 async function runOnce(): Promise<void> {
   await tf.setBackend('cpu');
   registerPhysicsKernels();
@@ -56,6 +75,7 @@ async function runOnce(): Promise<void> {
   } else {
     registerFastCpuConvolutionKernels();
   }
+  if (flatKernels === 'stock') useStockFlatArrayKernels();
   const npz = readFileSync(join(import.meta.dirname, '..', '..', '..', 'public', 'data', 'siemens-star.npz'));
   const dataset = readSiemensStarNpz(npz, 'siemens-star.npz');
   const trainingData = await preparePinnData(firstPatterns(dataset, TRAINING_PATTERNS), { patternSize: 64 });
@@ -89,11 +109,11 @@ async function runOnce(): Promise<void> {
   const trainingRate = TRAINING_PATTERNS / epochSeconds[1];
   const inferenceRate = data.patternCount / predictSeconds;
   console.log(
-    `PtychoPINN cpu (${kernels} kernels), Node ${process.version}: training ${trainingRate.toFixed(2)} patterns/s ` +
+    `PtychoPINN cpu (${kernels} convolution kernels, ${flatKernels} other kernels), Node ${process.version}: training ${trainingRate.toFixed(2)} patterns/s ` +
       `(epochs ${epochSeconds.map((s) => s.toFixed(2)).join(', ')} s), inference ${inferenceRate.toFixed(1)} patterns/s ` +
       `(${data.patternCount} patterns in ${predictSeconds.toFixed(2)} s), inference + stitching ` +
       `${inferenceAndStitchSeconds.toFixed(2)} s, numTensors ${tensorsBefore} → ${tensorsAfter}`,
   );
 }
 
-bench(`PtychoPINN on cpu, ${kernels} kernels`, runOnce, { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 });
+bench(`PtychoPINN on cpu, ${kernels} convolution kernels, ${flatKernels} other kernels`, runOnce, { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 });
