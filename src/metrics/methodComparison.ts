@@ -11,7 +11,16 @@ const PINN_WEIGHT_FRACTION = 0.5;
 /** rPIE pixels whose probe coverage reaches this fraction of the maximum are compared. */
 const PIE_COVERAGE_FRACTION = 0.3;
 
+/**
+ * Largest plausible alignment shift, as a fraction of the probe array width. Scan positions of both
+ * methods come from the same file, so the two objects should differ by a small fraction of the probe.
+ * NOTE: the bound uses the probe array width, which is larger than the beam itself, so only gross
+ * misregistrations are flagged.
+ */
+const MAX_PLAUSIBLE_SHIFT_PROBE_FRACTION = 0.25;
+
 type PieGeometry = Pick<ReconstructionSnapshot, 'object' | 'objectHeight' | 'objectWidth' | 'coverage' | 'originY_px' | 'originX_px'>;
+type PieComparisonInput = PieGeometry & Pick<ReconstructionSnapshot, 'probeSize'>;
 
 export interface GridObject {
   object: Float32Array;
@@ -67,15 +76,24 @@ export function resampleToPinnGrid(pie: PieGeometry, pinn: PinnSnapshot): GridOb
 export interface MethodComparison {
   /** rPIE on the PtychoPINN grid, the reference of the comparison. */
   pie: GridObject;
-  /** PtychoPINN after alignment with rPIE (shift, phase offset and ramp, amplitude scale). */
+  /**
+   * PtychoPINN after alignment with rPIE (shift, phase offset and ramp, amplitude scale), NaN outside
+   * `compared`: the shift moves pixels in from beyond the image edge, and those are not data.
+   */
   pinnAligned: Float32Array;
   /** 1 where both methods saw the object well, on the PtychoPINN grid. */
   region: Uint8Array;
+  /** `region` minus the rows and columns that the shift brought in from beyond the edge, 1 inside. Metrics use these pixels. */
+  compared: Uint8Array;
+  /** Largest alignment shift taken as plausible, in PtychoPINN pixels. */
+  maxPlausibleShift_px: number;
+  /** Message that the alignment is probably wrong, or null when the fitted shift is within `maxPlausibleShift_px`. */
+  alignmentWarning: string | null;
   metrics: ReconstructionComparison;
 }
 
 /** Resamples rPIE onto the PtychoPINN grid, aligns PtychoPINN with it and computes every metric. */
-export function compareMethods(pie: PieGeometry, pinn: PinnSnapshot): MethodComparison {
+export function compareMethods(pie: PieComparisonInput, pinn: PinnSnapshot): MethodComparison {
   const resampled = resampleToPinnGrid(pie, pinn);
   let maxCoverage = 0;
   let maxWeight = 0;
@@ -93,5 +111,32 @@ export function compareMethods(pie: PieGeometry, pinn: PinnSnapshot): MethodComp
   }
   const size = { height: pinn.objectHeight, width: pinn.objectWidth };
   const metrics = compareReconstructions({ data: resampled.object, ...size }, { data: pinn.object, ...size }, { region });
-  return { pie: resampled, pinnAligned: metrics.alignment.aligned.data, region, metrics };
+  const { alignment } = metrics;
+
+  const pinnAligned = Float32Array.from(alignment.aligned.data);
+  for (let i = 0; i < alignment.mask.length; i += 1) {
+    if (!alignment.mask[i]) {
+      pinnAligned[2 * i] = Number.NaN;
+      pinnAligned[2 * i + 1] = Number.NaN;
+    }
+  }
+
+  const maxPlausibleShift_px = (MAX_PLAUSIBLE_SHIFT_PROBE_FRACTION * pie.probeSize) / pinn.pixelSizeRatio;
+  const shift_px = Math.hypot(alignment.shiftRows_px, alignment.shiftColumns_px);
+  const alignmentWarning =
+    shift_px > maxPlausibleShift_px
+      ? `The fitted shift of ${shift_px.toFixed(1)} px is more than a quarter of the probe width ` +
+        `(${maxPlausibleShift_px.toFixed(1)} px on this grid), so the alignment is probably wrong and the ` +
+        'metrics below compare misaligned images. Train PtychoPINN longer or check that both used the same scan.'
+      : null;
+
+  return {
+    pie: resampled,
+    pinnAligned,
+    region,
+    compared: alignment.mask,
+    maxPlausibleShift_px,
+    alignmentWarning,
+    metrics,
+  };
 }

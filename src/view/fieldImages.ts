@@ -36,6 +36,8 @@ export function toFieldImages(
   let sumIm = 0;
   if (referenceWeights) {
     for (let i = 0; i < pixels; i += 1) {
+      // Skipping zero weights keeps invalid (NaN) pixels outside the weighted area out of the sum.
+      if (!(referenceWeights[i] > 0)) continue;
       sumRe += referenceWeights[i] * field[2 * i];
       sumIm += referenceWeights[i] * field[2 * i + 1];
     }
@@ -91,4 +93,13 @@ export function toRgba(
     rgba[4 * i + 3] = 255;
   }
   return rgba;
+}
+
+/** Returns a copy of the image with the pixels where `mask` is not positive set to NaN, which views draw as invalid. */
+export function invalidateOutside(image: RealImage, mask: ArrayLike<number>): RealImage {
+  const values = Float32Array.from(image.values);
+  for (let i = 0; i < values.length; i += 1) {
+    if (!(mask[i] > 0)) values[i] = Number.NaN;
+  }
+  return { width: image.width, height: image.height, values };
 }

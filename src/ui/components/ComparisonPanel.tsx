@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 
 import { compareMethods } from '../../metrics/methodComparison';
-import { toFieldImages, valueRange } from '../../view/fieldImages';
+import { invalidateOutside, toFieldImages, valueRange } from '../../view/fieldImages';
 import type { PinnRunSummary, PinnSnapshot, ReconstructionSnapshot, RunSummary } from '../../worker/protocol';
 import { FieldView } from './FieldView';
 import { MetricsWithFrc } from './MetricsWithFrc';
@@ -21,15 +21,19 @@ function union(a: [number, number], b: [number, number]): [number, number] {
 /**
  * rPIE and PtychoPINN side by side on one grid, with one colour range per quantity. PtychoPINN is
  * aligned with rPIE (shift, phase offset and ramp, amplitude scale) before display and metrics.
+ * Both are shown only on the compared pixels, so pixels shifted in from beyond the edge and the
+ * unscanned border appear as invalid and set no colour range.
  */
 export function ComparisonPanel({ pie, pieSummary, pinn, pinnSummary }: Props) {
   const result = useMemo(() => {
     try {
       const comparison = compareMethods(pie, pinn);
       const { width, height } = comparison.pie;
-      const mask = Float32Array.from(comparison.region);
-      const pieImages = toFieldImages(comparison.pie.object, width, height, mask);
-      const pinnImages = toFieldImages(comparison.pinnAligned, width, height, mask);
+      const mask = Float32Array.from(comparison.compared);
+      const pieFull = toFieldImages(comparison.pie.object, width, height, mask);
+      const pinnFull = toFieldImages(comparison.pinnAligned, width, height, mask);
+      const pieImages = { phase: invalidateOutside(pieFull.phase, mask), amplitude: invalidateOutside(pieFull.amplitude, mask) };
+      const pinnImages = { phase: invalidateOutside(pinnFull.phase, mask), amplitude: invalidateOutside(pinnFull.amplitude, mask) };
       return {
         ok: true as const,
         comparison,
@@ -68,7 +72,13 @@ export function ComparisonPanel({ pie, pieSummary, pinn, pinnSummary }: Props) {
           <p className="notice">
             Both on PtychoPINN&apos;s grid ({pinn.pixelSizeRatio === 1 ? 'the same pixels as rPIE' : `rPIE averaged over ${pinn.pixelSizeRatio} × ${pinn.pixelSizeRatio} pixels`}),
             with one colour range per row; PtychoPINN is shifted, rescaled and its phase offset and ramp matched to rPIE.
+            Only the compared pixels are drawn, and a checkerboard marks the others.
           </p>
+          {result.comparison.alignmentWarning !== null && (
+            <p className="banner banner-warning" role="alert" data-testid="alignment-warning">
+              Alignment unreliable: {result.comparison.alignmentWarning}
+            </p>
+          )}
           <div className="results-panel">
             <FieldView title="rPIE phase" testId="compare-pie-phase" image={result.pieImages.phase} colormap="phase" unit="rad" mask={result.mask} range={result.phaseRange} displayWidth_px={280} />
             <FieldView title="PtychoPINN phase" testId="compare-pinn-phase" image={result.pinnImages.phase} colormap="phase" unit="rad" mask={result.mask} range={result.phaseRange} displayWidth_px={280} />
