@@ -31,6 +31,14 @@ describe('formatCrossing', () => {
   it('states when there is no crossing', () => {
     expect(formatCrossing(null, 0.5)).toBe('above the ½-bit threshold up to 0.500 cycles/px');
   });
+
+  it('states when the FRC starts below', () => {
+    expect(formatCrossing(null, 0.5, 'below-at-all-rings')).toBe('no crossing: below the ½-bit threshold at every frequency');
+    expect(formatCrossing(null, 0.5, 'below-at-first-ring')).toBe(
+      'no crossing: already below the ½-bit threshold at the lowest frequency',
+    );
+    expect(formatCrossing(null, 0.5, 'no-data')).toMatch(/^undefined: /);
+  });
 });
 
 describe('metricRows', () => {
@@ -49,12 +57,30 @@ describe('metricRows', () => {
     expect(valueOf('FRC ½-bit crossing (complex)')).toMatch(/cycles\/px \(\d+\.\d\d px\)$/);
   });
 
+  it('reports no crossing when the FRC starts below', () => {
+    // The amplitude FRC of this case is below the ½-bit threshold at its first ring (NumPy fixture: crossing null).
+    const amplitude = compareReconstructions(readComplexImage(fixture.reference), readComplexImage(fixture.estimate), {
+      region: readMask(fixture.region!),
+      frcQuantity: 'amplitude',
+    });
+    expect(amplitude.frc.correlation[1]).toBeLessThan(amplitude.frc.threshold[1]);
+    const value = metricRows(amplitude).find((row) => row.label === 'FRC ½-bit crossing (amplitude)')?.value;
+    expect(value).toMatch(/^no crossing: /);
+    expect(value).not.toMatch(/px\)$/);
+  });
+
   it('has one row per metric', () => {
     expect(rows.map((row) => row.label)).toHaveLength(11);
   });
 });
 
 describe('describeFrcPlot', () => {
+  it('states a curve that starts below', () => {
+    expect(describeFrcPlot(33, null, 0.5, 'below-at-all-rings')).toBe(
+      'Fourier ring correlation over 33 rings; it has no crossing: below the ½-bit threshold at every frequency',
+    );
+  });
+
   it('names the crossing and the resolution', () => {
     expect(describeFrcPlot(33, { frequency_cyclesPerPx: 0.38, resolution_px: 2.63 }, 0.5)).toBe(
       'Fourier ring correlation over 33 rings; it crosses the ½-bit threshold at 0.380 cycles/px (2.63 px)',

@@ -1,5 +1,5 @@
 /** Text for the metrics panel and the FRC plot, kept apart from React so it can be tested in Node. */
-import type { FrcCrossing } from './frc';
+import type { FrcCrossing, FrcThresholdOutcome } from './frc';
 import type { ReconstructionComparison } from './index';
 
 /** One row of the metrics table: what was measured, its value with unit, and an optional note. */
@@ -31,14 +31,27 @@ export function formatSsim(value: number | null): string {
 }
 
 /**
- * Describes the ½-bit crossing, such as "0.381 cycles/px (2.62 px)", or states that the FRC stays
- * above the threshold up to the highest ring.
+ * Describes the ½-bit crossing, such as "0.381 cycles/px (2.62 px)", or states why there is none.
+ * Without `outcome`, a null crossing is read as an FRC that stays above the threshold.
  */
-export function formatCrossing(crossing: FrcCrossing | null, maxFrequency_cyclesPerPx: number): string {
-  if (crossing === null) {
-    return `above the ½-bit threshold up to ${formatFixed(maxFrequency_cyclesPerPx, 3)} cycles/px`;
+export function formatCrossing(
+  crossing: FrcCrossing | null,
+  maxFrequency_cyclesPerPx: number,
+  outcome: FrcThresholdOutcome = crossing === null ? 'above-at-all-rings' : 'crossing',
+): string {
+  if (crossing !== null && outcome === 'crossing') {
+    return `${formatFixed(crossing.frequency_cyclesPerPx, 3)} cycles/px (${formatFixed(crossing.resolution_px, 2)} px)`;
   }
-  return `${formatFixed(crossing.frequency_cyclesPerPx, 3)} cycles/px (${formatFixed(crossing.resolution_px, 2)} px)`;
+  switch (outcome) {
+    case 'below-at-all-rings':
+      return 'no crossing: below the ½-bit threshold at every frequency';
+    case 'below-at-first-ring':
+      return 'no crossing: already below the ½-bit threshold at the lowest frequency';
+    case 'no-data':
+      return 'undefined: the FRC has no finite value at any frequency';
+    default:
+      return `above the ½-bit threshold up to ${formatFixed(maxFrequency_cyclesPerPx, 3)} cycles/px`;
+  }
 }
 
 /** Lists the rows of the metrics table for one comparison, with units. */
@@ -79,16 +92,23 @@ export function metricRows(comparison: ReconstructionComparison): MetricRow[] {
     { label: 'RMS phase error', value: `${formatFixed(comparison.rmsPhaseError_rad, 4)} rad`, note: 'offset removed' },
     {
       label: `FRC ½-bit crossing (${frc.quantity})`,
-      value: formatCrossing(frc.crossing, frequencies[frequencies.length - 1] ?? 0.5),
+      value: formatCrossing(frc.crossing, frequencies[frequencies.length - 1] ?? 0.5, frc.outcome),
     },
   ];
 }
 
 /** Describes an FRC curve in one sentence for screen readers. */
-export function describeFrcPlot(ringCount: number, crossing: FrcCrossing | null, maxFrequency_cyclesPerPx: number): string {
-  const crossingText =
-    crossing === null
-      ? `stays ${formatCrossing(null, maxFrequency_cyclesPerPx)}`
-      : `crosses the ½-bit threshold at ${formatCrossing(crossing, maxFrequency_cyclesPerPx)}`;
+export function describeFrcPlot(
+  ringCount: number,
+  crossing: FrcCrossing | null,
+  maxFrequency_cyclesPerPx: number,
+  outcome: FrcThresholdOutcome = crossing === null ? 'above-at-all-rings' : 'crossing',
+): string {
+  const outcomeText = formatCrossing(crossing, maxFrequency_cyclesPerPx, outcome);
+  let crossingText: string;
+  if (crossing !== null && outcome === 'crossing') crossingText = `crosses the ½-bit threshold at ${outcomeText}`;
+  else if (outcome === 'above-at-all-rings') crossingText = `stays ${outcomeText}`;
+  else if (outcome === 'no-data') crossingText = `is ${outcomeText}`;
+  else crossingText = `has ${outcomeText}`;
   return `Fourier ring correlation over ${ringCount} rings; it ${crossingText}`;
 }

@@ -28,6 +28,17 @@ export interface FrcOptions {
   tukeyAlpha?: number;
 }
 
+/**
+ * Relation of the FRC to the ½-bit threshold, judged on the rings with a finite FRC from ring 1 on:
+ * - 'crossing': above at the first ring and below at a later one;
+ * - 'above-at-all-rings': never below, so the resolution is finer than the images can show;
+ * - 'below-at-all-rings': never above, so no resolution can be read off;
+ * - 'below-at-first-ring': below at the first ring and above at some later one, which has no
+ *   reliable crossing either;
+ * - 'no-data': no ring has a finite FRC.
+ */
+export type FrcThresholdOutcome = 'crossing' | 'above-at-all-rings' | 'below-at-all-rings' | 'below-at-first-ring' | 'no-data';
+
 /** The first frequency at which the FRC falls below the ½-bit threshold. */
 export interface FrcCrossing {
   /** Interpolated linearly between the last ring above and the first ring below the threshold. */
@@ -46,8 +57,9 @@ export interface FrcResult {
   threshold: Float64Array;
   /** Number of Fourier pixels in each ring. */
   ringPixelCounts: Int32Array;
-  /** Null when the FRC stays above the threshold up to the last ring. */
+  /** Null unless `outcome` is 'crossing'. */
   crossing: FrcCrossing | null;
+  outcome: FrcThresholdOutcome;
 }
 
 /**
@@ -118,6 +130,7 @@ export function fourierRingCorrelation(first: ComplexImage, second: ComplexImage
     threshold,
     ringPixelCounts,
     crossing: findThresholdCrossing(frequencies_cyclesPerPx, correlation, threshold),
+    outcome: classifyThresholdOutcome(correlation, threshold),
   };
 }
 
@@ -134,8 +147,9 @@ export function halfBitThreshold(n: number): number {
 
 /**
  * Returns where the FRC first drops below the threshold, from ring 1 on (ring 0 is the mean,
- * removed before the transform). Rings with NaN correlation are skipped. When ring 1 is already
- * below, the crossing is ring 1's frequency, since there is no ring above to interpolate from.
+ * removed before the transform). Rings with NaN correlation are skipped. Returns null when the FRC
+ * never drops below, and also when the first finite ring is already below, because a curve that
+ * starts below the threshold has no crossing to read a resolution from.
  */
 export function findThresholdCrossing(
   frequencies_cyclesPerPx: ArrayLike<number>,
@@ -147,17 +161,34 @@ export function findThresholdCrossing(
     const margin = correlation[ring] - threshold[ring];
     if (Number.isNaN(margin)) continue;
     if (margin < 0) {
-      let frequency = frequencies_cyclesPerPx[ring];
-      if (previous >= 1) {
-        const previousMargin = correlation[previous] - threshold[previous];
-        const previousFrequency = frequencies_cyclesPerPx[previous];
-        frequency = previousFrequency + ((frequency - previousFrequency) * previousMargin) / (previousMargin - margin);
-      }
+      if (previous < 1) return null;
+      const previousMargin = correlation[previous] - threshold[previous];
+      const previousFrequency = frequencies_cyclesPerPx[previous];
+      const frequency =
+        previousFrequency + ((frequencies_cyclesPerPx[ring] - previousFrequency) * previousMargin) / (previousMargin - margin);
       return { frequency_cyclesPerPx: frequency, resolution_px: 1 / frequency };
     }
     previous = ring;
   }
   return null;
+}
+
+/** Classifies the FRC against the threshold over the finite rings from ring 1 on; see {@link FrcThresholdOutcome}. */
+export function classifyThresholdOutcome(correlation: ArrayLike<number>, threshold: ArrayLike<number>): FrcThresholdOutcome {
+  let firstBelow: boolean | null = null;
+  let anyAbove = false;
+  let anyBelow = false;
+  for (let ring = 1; ring < correlation.length; ring += 1) {
+    const margin = correlation[ring] - threshold[ring];
+    if (Number.isNaN(margin)) continue;
+    const below = margin < 0;
+    if (firstBelow === null) firstBelow = below;
+    if (below) anyBelow = true;
+    else anyAbove = true;
+  }
+  if (firstBelow === null) return 'no-data';
+  if (firstBelow) return anyAbove ? 'below-at-first-ring' : 'below-at-all-rings';
+  return anyBelow ? 'crossing' : 'above-at-all-rings';
 }
 
 /** Returns the symmetric window of length n: Tukey with the given taper fraction, Hann, or all ones. */

@@ -13,6 +13,7 @@ import type { ComplexImage, PixelRectangle } from './types';
 
 export { alignImages, type Alignment, type AlignmentOptions, type PhaseCorrection } from './align';
 export {
+  classifyThresholdOutcome,
   findThresholdCrossing,
   fourierRingCorrelation,
   halfBitThreshold,
@@ -21,6 +22,7 @@ export {
   type FrcOptions,
   type FrcQuantity,
   type FrcResult,
+  type FrcThresholdOutcome,
 } from './frc';
 export { rmsPhaseError, type PhaseError } from './phaseError';
 export { peakSignalToNoiseRatio_dB } from './psnr';

@@ -62,4 +62,19 @@ describe('FrcPlot', () => {
     expect(html).toContain('stays above the ½-bit threshold up to 0.500 cycles/px');
     expect(html).not.toContain('resolution');
   });
+
+  it('states no crossing when the curve starts below', () => {
+    // A crossing passed in is not drawn when the first ring is already below.
+    const html = renderToStaticMarkup(
+      createElement(FrcPlot, {
+        frequencies_cyclesPerPx: [0, 0.25, 0.5],
+        correlation: [Number.NaN, 0.1, 0.05],
+        threshold: [1, 0.3, 0.2],
+        crossing: { frequency_cyclesPerPx: 0.25, resolution_px: 4 },
+      }),
+    );
+    expect(html).toContain('it has no crossing: below the ½-bit threshold at every frequency');
+    expect(html).toContain('no crossing: FRC starts below the threshold');
+    expect(html).not.toContain('resolution');
+  });
 });

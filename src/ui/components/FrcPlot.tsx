@@ -1,4 +1,4 @@
-import type { FrcCrossing } from '../../metrics';
+import { classifyThresholdOutcome, type FrcCrossing } from '../../metrics';
 import { describeFrcPlot, formatFixed } from '../../metrics/format';
 
 interface Props {
@@ -29,7 +29,10 @@ function finiteRuns(xs: ArrayLike<number>, ys: ArrayLike<number>): Array<Array<[
   return runs;
 }
 
-/** Plots the FRC and its ½-bit threshold against spatial frequency, marking the first crossing. */
+/**
+ * Plots the FRC and its ½-bit threshold against spatial frequency, marking the first crossing, or
+ * stating in the plot that there is none when the curve starts below the threshold.
+ */
 export function FrcPlot({
   frequencies_cyclesPerPx,
   correlation,
@@ -60,7 +63,12 @@ export function FrcPlot({
 
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => fraction * frequencySpan);
   const yTicks = yLow < 0 ? [yLow, 0, 0.5, 1] : [0, 0.5, 1];
-  const label = describeFrcPlot(ringCount, crossing, maxFrequency);
+  const outcome = classifyThresholdOutcome(correlation, threshold);
+  const label = describeFrcPlot(ringCount, crossing, maxFrequency, outcome);
+  const shownCrossing = outcome === 'crossing' ? crossing : null;
+  let noCrossingText: string | null = null;
+  if (outcome === 'no-data') noCrossingText = 'no finite FRC value';
+  else if (outcome === 'below-at-all-rings' || outcome === 'below-at-first-ring') noCrossingText = 'no crossing: FRC starts below the threshold';
 
   return (
     <figure className="frc-plot">
@@ -100,23 +108,28 @@ export function FrcPlot({
             <circle key={`frc${run[0][0]}`} cx={xScale(run[0][0])} cy={yScale(run[0][1])} r={2.5} fill="#1f5fa8" />
           ),
         )}
-        {crossing !== null && (
+        {noCrossingText !== null && (
+          <text x={left + plotWidth - 4} y={top + 12} textAnchor="end" fontSize="10" fill="#c0392b" data-testid="frc-no-crossing">
+            {noCrossingText}
+          </text>
+        )}
+        {shownCrossing !== null && (
           <g>
             <line
-              x1={xScale(crossing.frequency_cyclesPerPx)}
-              x2={xScale(crossing.frequency_cyclesPerPx)}
+              x1={xScale(shownCrossing.frequency_cyclesPerPx)}
+              x2={xScale(shownCrossing.frequency_cyclesPerPx)}
               y1={top}
               y2={top + plotHeight}
               stroke="#c0392b"
             />
             <text
-              x={xScale(crossing.frequency_cyclesPerPx) + (crossing.frequency_cyclesPerPx > frequencySpan / 2 ? -4 : 4)}
+              x={xScale(shownCrossing.frequency_cyclesPerPx) + (shownCrossing.frequency_cyclesPerPx > frequencySpan / 2 ? -4 : 4)}
               y={top + 12}
-              textAnchor={crossing.frequency_cyclesPerPx > frequencySpan / 2 ? 'end' : 'start'}
+              textAnchor={shownCrossing.frequency_cyclesPerPx > frequencySpan / 2 ? 'end' : 'start'}
               fontSize="10"
               fill="#c0392b"
             >
-              resolution {formatFixed(crossing.resolution_px, 2)} px
+              resolution {formatFixed(shownCrossing.resolution_px, 2)} px
             </text>
           </g>
         )}
