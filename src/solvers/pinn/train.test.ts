@@ -261,17 +261,36 @@ describe('trainPinn on a simulated scan', () => {
 
   it('stops between batches when cancelled', async () => {
     let checks = 0;
-    const result = await trainPinn(
-      data,
-      { epochs: 3, batchSize: 16, filterScale: 1 / 16, seed: 5 },
-      { shouldStop: () => (checks += 1) > 3 },
-    );
-    result.model.dispose();
+    const trainer = new PinnTrainer(data, { batchSize: 16, filterScale: 1 / 16, seed: 5 });
+    const result = await trainer.train(3, { shouldStop: () => (checks += 1) > 3 });
     expect(result.stopReason).toBe('cancelled');
     expect(checks).toBe(4);
-    // The interrupted first epoch is still reported, over its three finished batches.
-    expect(result.history).toHaveLength(1);
-    expect(Number.isFinite(result.history[0].trainLoss)).toBe(true);
+    // The interrupted first epoch is not reported, because the next call to train continues it.
+    expect(result.history).toHaveLength(0);
+    expect(trainer.epochsDone).toBe(0);
+    // 137 training patterns remain after 5 % are held out: 9 batches of 16.
+    expect(trainer.partialEpoch).toEqual({ epoch: 1, batchesDone: 3, batchesPerEpoch: 9 });
+    trainer.dispose();
+  });
+
+  it('sees a stop message within one batch', async () => {
+    // A stop posted to a worker is a macrotask. On the cpu backend loss.data() resolves as a
+    // microtask, so without a real yield the flag below would only change after training ended.
+    let stopRequested = false;
+    let stepsAfterRequest = 0;
+    const trainer = new PinnTrainer(data, { batchSize: 8, filterScale: 1 / 16, seed: 7 });
+    const result = await trainer.train(2, {
+      shouldStop: () => stopRequested,
+      onBatchEnd: ({ step }) => {
+        if (step === 2) setTimeout(() => (stopRequested = true), 0);
+        if (step > 2) stepsAfterRequest += 1;
+      },
+    });
+    expect(tf.getBackend()).toBe('cpu');
+    expect(result.stopReason).toBe('cancelled');
+    expect(stepsAfterRequest).toBeLessThanOrEqual(1);
+    expect(trainer.partialEpoch?.epoch).toBe(1);
+    trainer.dispose();
   });
 
   it('keeps the tensor count flat across epochs', async () => {
@@ -330,6 +349,37 @@ describe('trainPinn on a simulated scan', () => {
       expect(relativeWeightDifference(straightWeights, resumedWeights)).toBeLessThanOrEqual(1e-6);
       expect(resumed.learningRate).toBe(straight.learningRate);
       straight.dispose();
+      resumed.dispose();
+    });
+
+    it('matches one run after a stop mid-epoch', async () => {
+      const straight = new PinnTrainer(data, options);
+      const straightResult = await straight.train(4);
+      const straightWeights = await readWeights(straight.model);
+      straight.dispose();
+
+      // The stop arrives after the third batch of epoch 3.
+      const resumed = new PinnTrainer(data, options);
+      let batchesOfEpoch3 = 0;
+      const first = await resumed.train(4, {
+        shouldStop: () => batchesOfEpoch3 >= 3,
+        onBatchEnd: ({ epoch }) => {
+          if (epoch === 3) batchesOfEpoch3 += 1;
+        },
+      });
+      expect(first.stopReason).toBe('cancelled');
+      expect(first.history.map((report) => report.epoch)).toEqual([1, 2]);
+      expect(resumed.partialEpoch).toMatchObject({ epoch: 3, batchesDone: 3 });
+
+      const second = await resumed.train(2);
+      expect(second.stopReason).toBe('epochs');
+      expect(resumed.partialEpoch).toBeNull();
+      expect(second.history.map((report) => report.epoch)).toEqual([1, 2, 3, 4]);
+      second.history.forEach((report, index) => {
+        expect(report.trainLoss).toBeCloseTo(straightResult.history[index].trainLoss, 6);
+        expect(report.validationLoss).toBeCloseTo(straightResult.history[index].validationLoss, 6);
+      });
+      expect(relativeWeightDifference(straightWeights, await readWeights(resumed.model))).toBeLessThanOrEqual(1e-6);
       resumed.dispose();
     });
 

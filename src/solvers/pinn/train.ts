@@ -81,7 +81,7 @@ export interface PinnTrainingCallbacks {
   onBatchEnd?: (position: PinnBatchPosition) => void;
 }
 
-/** Where an optimizer step lies in the run. */
+/** Position of an optimizer step in the run. */
 export interface PinnBatchPosition {
   /** 1-based step count of this call to train. */
   step: number;
