@@ -57,6 +57,9 @@ export function App() {
   const dataUrl = useDataUrl();
   const running = session.runState === 'running' || session.runState === 'stopping';
   const [method, setMethod] = useState<ReconstructionMethod>('pie');
+  // A loaded model has no training record, so the loss chart shows only for a network trained here.
+  const trainingPinn = running && session.activeMethod === 'pinn' && session.pinnActivity === 'training';
+  const showLosses = (session.pinnProgress?.trainLosses.length ?? 0) > 0 || trainingPinn;
   // A file can finish parsing after a run started; the handler then reads the current state here.
   const runningRef = useRef(running);
   runningRef.current = running;
@@ -167,18 +170,23 @@ export function App() {
         loadingFile={loadingFile}
       />
 
-      <section className="views">
-        {session.snapshot && <ResultsPanel snapshot={session.snapshot} />}
-        {(method === 'pie' || session.snapshot) && <ErrorPlot errors={session.progress?.fourierErrors ?? []} />}
-      </section>
+      {/* The Fourier-error chart stays hidden while PtychoPINN is selected and no rPIE result exists. */}
+      {(method === 'pie' || session.snapshot) && (
+        <section className="views">
+          {session.snapshot && <ResultsPanel snapshot={session.snapshot} />}
+          <ErrorPlot errors={session.progress?.fourierErrors ?? []} />
+        </section>
+      )}
 
-      {(session.pinnProgress || session.pinnSnapshot) && (
+      {(showLosses || session.pinnSnapshot) && (
         <section className="views">
           {session.pinnSnapshot && <PinnResultsPanel snapshot={session.pinnSnapshot} />}
-          <LossPlot
-            trainLosses={session.pinnProgress?.trainLosses ?? []}
-            validationLosses={session.pinnProgress?.validationLosses ?? []}
-          />
+          {showLosses && (
+            <LossPlot
+              trainLosses={session.pinnProgress?.trainLosses ?? []}
+              validationLosses={session.pinnProgress?.validationLosses ?? []}
+            />
+          )}
         </section>
       )}
 

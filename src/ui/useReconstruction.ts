@@ -8,11 +8,13 @@ import type { ScanDataset } from '../data/dataset';
 import type { BackendResolution, RequestedBackend } from '../device/policy';
 import { defaultsFor, type PieOptions } from '../solvers/pie/options';
 import type { PieStartPoint } from '../solvers/pie/startPoint';
-import type { SavedPinnModel } from '../solvers/pinn/modelFiles';
-import { defaultPinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
+import type { PinnSidecar, SavedPinnModel } from '../solvers/pinn/modelFiles';
+import { defaultPinnRunOptions, FILTER_SCALES, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { startReconstructionWorker, type ReconstructionClient } from '../worker/client';
+import { formatEpochs } from './components/ProgressPanel';
 import type {
   HalvesResult,
+  PinnInterruptedEpoch,
   PinnProgress,
   PinnRunSummary,
   PinnSnapshot,
@@ -30,6 +32,7 @@ export interface ReconstructionSession {
   options: PieOptions;
   setOptions(options: PieOptions): void;
   runState: RunState;
+  /** Error of the last run, of the method in activeMethod. */
   runError: string | null;
   progress: ReconstructionProgress | null;
   snapshot: ReconstructionSnapshot | null;
@@ -41,11 +44,16 @@ export interface ReconstructionSession {
   stop(): void;
   pinnOptions: PinnRunOptions;
   setPinnOptions(options: PinnRunOptions): void;
+  /** One line on PtychoPINN settings that the page changed itself, for a new scan or a loaded model. */
+  pinnSettingsNotice: string | null;
+  /** Training progress of the current model, or null when it was loaded or nothing was trained. */
   pinnProgress: PinnProgress | null;
   pinnSnapshot: PinnSnapshot | null;
   pinnSummary: PinnRunSummary | null;
   /** Method of the current or last run. */
   activeMethod: 'pie' | 'pinn';
+  /** Kind of the current or last PtychoPINN request, or null before the first. */
+  pinnActivity: PinnActivity | null;
   startPinn(): void;
   /** The run that Resume would continue under the current settings, or null when none can resume. */
   pinnResume: PinnResumeState | null;
@@ -62,16 +70,28 @@ export interface ReconstructionSession {
   startHalves(): void;
 }
 
+/** Settings and epoch count of a PtychoPINN run that the worker can resume. */
+interface ResumablePinn {
+  options: PinnRunOptions;
+  epochsDone: number;
+  interruptedEpoch: PinnInterruptedEpoch | null;
+}
+
 /** A start point and the name of the file it came from. */
 export interface LabelledStartPoint {
   startPoint: PieStartPoint;
   fileName: string;
 }
 
+/** Training (Train or Resume) or a reconstruction with the current model. */
+export type PinnActivity = 'training' | 'inference';
+
 /** The PtychoPINN run that the worker can resume, as the page describes it. */
 export interface PinnResumeState {
-  /** Epochs trained so far; a resume starts with the next one. */
+  /** Epochs completed so far; a resume starts with the next one. */
   fromEpoch: number;
+  /** The epoch a stop interrupted, which a resume finishes first; null when none was. */
+  interruptedEpoch: PinnInterruptedEpoch | null;
   /** Epochs that a resume adds: the current Epochs setting. */
   epochs: number;
   /** Reason that Resume is unavailable under the current settings, or null when it is available. */
@@ -109,6 +129,78 @@ export function pinnResumeBlockedReason(trained: PinnRunOptions, current: PinnRu
   return null;
 }
 
+/** Largest power of two from 16 to `limit`, or null when `limit` is below 16. */
+function largestNetworkInput(limit: number): number | null {
+  if (!(limit >= 16)) return null;
+  return 2 ** Math.floor(Math.log2(limit));
+}
+
+function isValidNetworkInput(size: number, datasetPatternSize: number): boolean {
+  return Number.isInteger(size) && size >= 16 && (size & (size - 1)) === 0 && size <= datasetPatternSize;
+}
+
+/** PtychoPINN settings and the one-line notice that explains a change the page made to them. */
+export interface AdjustedPinnOptions {
+  options: PinnRunOptions;
+  /** Null when nothing changed. */
+  notice: string | null;
+}
+
+/**
+ * Lowers the network input to the largest size that a scan of `datasetPatternSize` px patterns
+ * allows, when the current one is too large for it. Scans under 16 px are left to validation.
+ */
+export function fitPinnOptionsToScan(options: PinnRunOptions, datasetPatternSize: number): AdjustedPinnOptions {
+  const largest = largestNetworkInput(datasetPatternSize);
+  if (largest === null || isValidNetworkInput(options.patternSize, datasetPatternSize)) return { options, notice: null };
+  const size = options.patternSize;
+  return {
+    options: { ...options, patternSize: largest },
+    notice:
+      `Network input changed from ${size} × ${size} to ${largest} × ${largest}, ` +
+      `the largest that this scan's ${datasetPatternSize} × ${datasetPatternSize} patterns allow.`,
+  };
+}
+
+/**
+ * Sets the network input and width to those of a loaded model, so that the settings describe it.
+ * An input larger than the scan's patterns is not taken, because the scan could not be trained on.
+ */
+export function pinnOptionsForModel(
+  options: PinnRunOptions,
+  model: Pick<PinnSidecar, 'patternSize' | 'filterScale'>,
+  datasetPatternSize: number,
+): AdjustedPinnOptions {
+  const widthKnown = (FILTER_SCALES as readonly number[]).includes(model.filterScale);
+  const filterScale = widthKnown ? model.filterScale : options.filterScale;
+  const width = model.filterScale === 1 ? 'published width' : `width × ${model.filterScale}`;
+  const input = `${model.patternSize} × ${model.patternSize}`;
+  if (!isValidNetworkInput(model.patternSize, datasetPatternSize)) {
+    return {
+      options: { ...options, filterScale },
+      notice:
+        `The model reads ${input} patterns, larger than this scan's ${datasetPatternSize} × ${datasetPatternSize}, ` +
+        `so it cannot reconstruct this scan; the network input stays ${options.patternSize} × ${options.patternSize}.`,
+    };
+  }
+  return {
+    options: { ...options, patternSize: model.patternSize, filterScale },
+    notice: `Network input and width set to the loaded model's: ${input}, ${width}.`,
+  };
+}
+
+/** Describes the model that a training request left in the worker, for the Model line. */
+export function describeTrainedModel(result: PinnRunSummary): string {
+  const interrupted = result.interruptedEpoch;
+  const partial = interrupted
+    ? ` and ${interrupted.batchesDone} of ${interrupted.batchesPerEpoch} batches of epoch ${interrupted.epoch}`
+    : '';
+  return (
+    `trained here: ${formatEpochs(result.epochsDone)}${partial} on ${result.patternCount} patterns of ${result.patternSize}², ` +
+    `${(result.parameterCount / 1e6).toFixed(2)} M parameters`
+  );
+}
+
 export function useReconstruction(requested: RequestedBackend, dataset: ScanDataset | null): ReconstructionSession {
   const clientRef = useRef<ReconstructionClient | null>(null);
   /** The scan the current worker holds, so that a run sends it only once. */
@@ -121,7 +213,11 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const [progress, setProgress] = useState<ReconstructionProgress | null>(null);
   const [snapshot, setSnapshot] = useState<ReconstructionSnapshot | null>(null);
   const [summary, setSummary] = useState<RunSummary | null>(null);
-  const [pinnOptions, setPinnOptions] = useState<PinnRunOptions>(defaultPinnRunOptions);
+  const [pinnOptions, setPinnOptionsState] = useState<PinnRunOptions>(defaultPinnRunOptions);
+  const [pinnSettingsNotice, setPinnSettingsNotice] = useState<string | null>(null);
+  const pinnOptionsRef = useRef(pinnOptions);
+  pinnOptionsRef.current = pinnOptions;
+  const [pinnActivity, setPinnActivity] = useState<PinnActivity | null>(null);
   const [pinnProgress, setPinnProgress] = useState<PinnProgress | null>(null);
   const [pinnSnapshot, setPinnSnapshot] = useState<PinnSnapshot | null>(null);
   const [pinnSummary, setPinnSummary] = useState<PinnRunSummary | null>(null);
@@ -129,7 +225,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const [pinnModelLabel, setPinnModelLabel] = useState<string | null>(null);
   const [halves, setHalves] = useState<HalvesResult | null>(null);
   /** Settings and epoch count of the PtychoPINN run that the worker can resume. */
-  const [resumablePinn, setResumablePinn] = useState<{ options: PinnRunOptions; epochsDone: number } | null>(null);
+  const [resumablePinn, setResumablePinn] = useState<ResumablePinn | null>(null);
   const [startPoint, setStartPoint] = useState<LabelledStartPoint | null>(null);
 
   useEffect(() => {
@@ -141,7 +237,8 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
         if (update.snapshot) setSnapshot(update.snapshot);
       },
       onPinnProgress: (update) => {
-        setPinnProgress(update);
+        // An inference keeps the training record of the model it used.
+        if (update.stage === 'training') setPinnProgress(update);
         if (update.snapshot) setPinnSnapshot(update.snapshot);
       },
       onDeviceLost: (message) => {
@@ -153,6 +250,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     clientRef.current = client;
     sentDatasetRef.current = null;
     setPinnModelLabel(null);
+    setPinnActivity(null);
     let cancelled = false;
     client
       .initialize(requested)
@@ -184,10 +282,22 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     setResumablePinn(null);
   }, [dataset, requested]);
 
-  // A start point is made for one scan, so another scan drops it.
+  // A start point is made for one scan, so another scan drops it. A network input too large for
+  // the new scan's patterns is lowered, so that Train stays available.
   useEffect(() => {
     setStartPoint(null);
+    if (dataset === null) return;
+    const fitted = fitPinnOptionsToScan(pinnOptionsRef.current, dataset.patternSize);
+    if (fitted.notice !== null) {
+      setPinnOptionsState(fitted.options);
+      setPinnSettingsNotice(fitted.notice);
+    }
   }, [dataset]);
+
+  const setPinnOptions = useCallback((next: PinnRunOptions) => {
+    setPinnSettingsNotice(null);
+    setPinnOptionsState(next);
+  }, []);
 
   // The worker receives the scan with the first run, so it is ready once its backend has resolved.
   const workerReady = resolution !== null && dataset !== null;
@@ -208,10 +318,15 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   /**
    * Runs one worker request as the current run: marks it running under `method`, sends the scan
    * if the worker lacks it, and on completion sets the run state that `ending` derives from the
-   * result, or the error.
+   * result, or the error, after calling `onFailure`.
    */
   const runInWorker = useCallback(
-    <T,>(method: 'pie' | 'pinn', request: (client: ReconstructionClient) => Promise<T>, ending: (result: T) => RunState) => {
+    <T,>(
+      method: 'pie' | 'pinn',
+      request: (client: ReconstructionClient) => Promise<T>,
+      ending: (result: T) => RunState,
+      onFailure?: () => void,
+    ) => {
       const client = clientRef.current;
       if (!client) return;
       setRunState('running');
@@ -221,6 +336,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
         .then(() => request(client))
         .then((result) => setRunState(ending(result)))
         .catch((error: Error) => {
+          onFailure?.();
           setRunError(error.message);
           setRunState('failed');
         });
@@ -241,32 +357,62 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     );
   }, [options, startPoint, runInWorker]);
 
-  /** Sends one PtychoPINN training request; on success the run it trained can resume. */
+  /**
+   * Sends one PtychoPINN training request; on success the run it trained can resume. A request
+   * that a stop ended before training began puts back what the page showed before it.
+   */
   const runPinnTraining = useCallback(
-    (options: PinnRunOptions, request: (client: ReconstructionClient) => Promise<PinnRunSummary>) => {
+    (
+      options: PinnRunOptions,
+      request: (client: ReconstructionClient) => Promise<PinnRunSummary>,
+      modelLabelDuringRun: string,
+    ) => {
+      const previous = {
+        progress: pinnProgress,
+        summary: pinnSummary,
+        activity: pinnActivity,
+        label: pinnModelLabel,
+        resumable: resumablePinn,
+      };
       setPinnSummary(null);
       setResumablePinn(null);
-      // A failed request leaves nothing to resume, because the worker discards a run whose training failed.
-      runInWorker('pinn', request, (result) => {
-        setPinnSummary(result);
-        setResumablePinn({ options, epochsDone: result.epochsDone });
-        setPinnModelLabel(
-          `trained here: ${result.epochsDone} epochs on ${result.patternCount} patterns of ${result.patternSize}², ` +
-            `${(result.parameterCount / 1e6).toFixed(2)} M parameters`,
-        );
-        return result.stopReason === 'cancelled' ? 'stopped' : 'finished';
-      });
+      setPinnActivity('training');
+      setPinnModelLabel(modelLabelDuringRun);
+      runInWorker(
+        'pinn',
+        request,
+        (result) => {
+          if (result.kind === 'not-started') {
+            // The stop is reported only when there is no earlier summary to show.
+            setPinnSummary(previous.summary ?? result);
+            setPinnActivity(previous.activity);
+            setPinnProgress(previous.progress);
+            setPinnModelLabel(previous.label);
+            setResumablePinn(previous.resumable);
+            return 'stopped';
+          }
+          setPinnSummary(result);
+          setResumablePinn({ options, epochsDone: result.epochsDone, interruptedEpoch: result.interruptedEpoch });
+          setPinnModelLabel(describeTrainedModel(result));
+          return result.stopReason === 'cancelled' ? 'stopped' : 'finished';
+        },
+        // The worker discards a run whose training failed, so nothing is left to resume or save.
+        // NOTE: a run whose settings the worker rejects keeps the previous model, which the page
+        // then no longer offers. The page starts only runs whose settings pass the same checks.
+        () => setPinnModelLabel(null),
+      );
     },
-    [runInWorker],
+    [runInWorker, pinnProgress, pinnSummary, pinnActivity, pinnModelLabel, resumablePinn],
   );
 
   const startPinn = useCallback(() => {
     setPinnProgress(null);
-    runPinnTraining(pinnOptions, (client) => client.trainPinn(pinnOptions));
+    runPinnTraining(pinnOptions, (client) => client.trainPinn(pinnOptions), 'a new network is being trained…');
   }, [pinnOptions, runPinnTraining]);
 
   const pinnResume: PinnResumeState | null = resumablePinn && {
     fromEpoch: resumablePinn.epochsDone,
+    interruptedEpoch: resumablePinn.interruptedEpoch,
     epochs: pinnOptions.epochs,
     blockedReason: pinnResumeBlockedReason(resumablePinn.options, pinnOptions),
   };
@@ -274,7 +420,11 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   const resumePinn = useCallback(() => {
     if (!resumablePinn || pinnResumeBlockedReason(resumablePinn.options, pinnOptions) !== null) return;
     // The progress stays, so the loss plot extends with the resumed epochs.
-    runPinnTraining(resumablePinn.options, (client) => client.resumePinn(pinnOptions.epochs));
+    runPinnTraining(
+      resumablePinn.options,
+      (client) => client.resumePinn(pinnOptions.epochs),
+      `being trained further from epoch ${resumablePinn.epochsDone}…`,
+    );
   }, [pinnOptions, resumablePinn, runPinnTraining]);
 
   const startHalves = useCallback(() => {
@@ -291,6 +441,7 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
 
   const inferPinn = useCallback(() => {
     setPinnSummary(null);
+    setPinnActivity('inference');
     runInWorker(
       'pinn',
       (client) => client.inferPinn(),
@@ -307,16 +458,27 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     return client.savePinnModel();
   }, []);
 
-  const loadPinnModel = useCallback(async (files: SavedPinnModel) => {
-    const client = clientRef.current;
-    if (!client) throw new Error('The reconstruction worker is not running.');
-    const sidecar = await client.loadPinnModel(files);
-    setResumablePinn(null);
-    setPinnModelLabel(
-      `loaded: trained on ${sidecar.trainingScan.name} (${sidecar.trainingScan.patternCount} patterns), ` +
-        `${sidecar.epochs} epochs, input ${sidecar.patternSize}²`,
-    );
-  }, []);
+  const loadPinnModel = useCallback(
+    async (files: SavedPinnModel) => {
+      const client = clientRef.current;
+      if (!client) throw new Error('The reconstruction worker is not running.');
+      const sidecar = await client.loadPinnModel(files);
+      // The training record and the result belonged to the model that the loaded one replaced.
+      setResumablePinn(null);
+      setPinnProgress(null);
+      setPinnSummary(null);
+      setPinnSnapshot(null);
+      setPinnActivity(null);
+      setPinnModelLabel(
+        `loaded: trained on ${sidecar.trainingScan.name} (${sidecar.trainingScan.patternCount} patterns), ` +
+          `${formatEpochs(sidecar.epochs)}, input ${sidecar.patternSize}², width ${sidecar.filterScale === 1 ? 'published' : `× ${sidecar.filterScale}`}`,
+      );
+      const adjusted = pinnOptionsForModel(pinnOptionsRef.current, sidecar, dataset?.patternSize ?? sidecar.patternSize);
+      setPinnOptionsState(adjusted.options);
+      setPinnSettingsNotice(adjusted.notice);
+    },
+    [dataset],
+  );
 
   const stop = useCallback(() => {
     setRunState('stopping');
@@ -340,10 +502,12 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     stop,
     pinnOptions,
     setPinnOptions,
+    pinnSettingsNotice,
     pinnProgress,
     pinnSnapshot,
     pinnSummary,
     activeMethod,
+    pinnActivity,
     startPinn,
     pinnResume,
     resumePinn,

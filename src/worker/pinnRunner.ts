@@ -4,6 +4,9 @@
  * The model is kept after the run, so it can be saved or can reconstruct another scan. The
  * training state (data on the device, optimizer, schedule) is kept too, so that a stopped or
  * finished run can resume, until a new run, a loaded model or another scan discards it.
+ *
+ * Stop requests arrive as worker messages, so every check of `shouldStop` follows a yield to the
+ * event loop. On the 'cpu' backend nothing else in a run lets the message arrive.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -23,6 +26,14 @@ import { validatePinnRunOptions, type PinnRunOptions } from '../solvers/pinn/run
 import { reconstructObject, type StitchedObject } from '../solvers/pinn/stitch';
 import { PinnTrainer } from '../solvers/pinn/train';
 import type { PinnProgress, PinnRunSummary, PinnSnapshot } from './protocol';
+
+/** Minimum time between two progress updates sent in the middle of an epoch. */
+const BATCH_PROGRESS_INTERVAL_MS = 3000;
+
+/** Lets the event loop run a macrotask, so that a stop message can arrive. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 export interface PinnRunHooks {
   onProgress(progress: PinnProgress): void;
@@ -53,9 +64,17 @@ interface ResumableRun {
   training_ms: number;
 }
 
+/** Origin of the current model, for the summaries of inferences with it. */
+interface ModelOrigin {
+  source: 'trained' | 'loaded';
+  /** Training time of all segments; 0 for a loaded model. */
+  training_ms: number;
+}
+
 export class PinnRunner {
   /** The current model; the run's trainer owns it while a run can resume. */
   private model: tf.LayersModel | null = null;
+  private modelOrigin: ModelOrigin | null = null;
   /** Description of the current model, written as the sidecar when it is saved. */
   private sidecar: PinnSidecar | null = null;
   private lastSnapshot: PinnSnapshot | null = null;
@@ -74,6 +93,7 @@ export class PinnRunner {
   /** Drops the trained model and the training state, for example when another backend starts. */
   reset(): void {
     this.discardModel();
+    this.modelOrigin = null;
     this.sidecar = null;
     this.lastSnapshot = null;
   }
@@ -98,13 +118,22 @@ export class PinnRunner {
     this.model = null;
   }
 
-  /** Trains a new network on `dataset` for options.epochs epochs; the previous model is discarded. */
+  /**
+   * Trains a new network on `dataset` for options.epochs epochs; the previous model is discarded
+   * once the data is prepared. A stop during the preparation keeps the previous model and run.
+   */
   async run(dataset: ScanDataset, options: PinnRunOptions, hooks: PinnRunHooks): Promise<PinnRunSummary> {
     const problems = validatePinnRunOptions(options, dataset.patternSize);
     if (problems.length > 0) throw new Error(`Invalid PtychoPINN settings: ${problems.join(' ')}`);
 
     const started = hooks.now();
-    const data = await preparePinnData(firstPatterns(dataset, options.maxPatterns), { patternSize: options.patternSize });
+    const subset = firstPatterns(dataset, options.maxPatterns);
+    await yieldToEventLoop();
+    if (hooks.shouldStop()) return this.notStartedSummary(options, subset.patternCount);
+    const data = await preparePinnData(subset, { patternSize: options.patternSize });
+    await yieldToEventLoop();
+    if (hooks.shouldStop()) return this.notStartedSummary(options, data.patternCount);
+
     this.reset();
     const trainer = new PinnTrainer(data, {
       batchSize: options.batchSize,
@@ -123,6 +152,22 @@ export class PinnRunner {
       training_ms: 0,
     };
     return this.trainSegment(this.resumable, options.epochs, hooks, started);
+  }
+
+  private notStartedSummary(options: PinnRunOptions, patternCount: number): PinnRunSummary {
+    return {
+      kind: 'not-started',
+      modelSource: 'trained',
+      epochsDone: 0,
+      interruptedEpoch: null,
+      stopReason: 'cancelled',
+      training_ms: 0,
+      inference_ms: 0,
+      parameterCount: pinnParameterCount({ patternSize: options.patternSize, filterScale: options.filterScale }),
+      patternSize: options.patternSize,
+      patternCount,
+      backend: tf.getBackend(),
+    };
   }
 
   /**
@@ -152,9 +197,12 @@ export class PinnRunner {
     const { trainer, data, options } = run;
     const targetEpochs = trainer.epochsDone + epochs;
     const elapsed_ms = () => run.training_ms + hooks.now() - started;
-    const progressOf = (snapshot: PinnSnapshot | undefined): PinnProgress => ({
+    const progressOf = (snapshot: PinnSnapshot | undefined, batchesDone = 0, batchesPerEpoch = 0): PinnProgress => ({
+      stage: 'training',
       epochsDone: trainer.epochsDone,
       epochs: targetEpochs,
+      batchesDone,
+      batchesPerEpoch,
       trainLosses: trainer.history.map((report) => report.trainLoss),
       validationLosses: trainer.history.map((report) => report.validationLoss),
       learningRate: trainer.history.at(-1)?.learningRate ?? trainer.learningRate,
@@ -162,14 +210,23 @@ export class PinnRunner {
       snapshot,
     });
 
+    let lastUpdate = hooks.now();
     let result;
     try {
       result = await trainer.train(epochs, {
         shouldStop: hooks.shouldStop,
+        onBatchEnd: ({ batchesDone, batchesPerEpoch }) => {
+          // Slow epochs, such as those of the published network on the cpu backend, show their batches.
+          if (batchesDone === batchesPerEpoch || hooks.now() - lastUpdate < BATCH_PROGRESS_INTERVAL_MS) return;
+          lastUpdate = hooks.now();
+          hooks.onProgress(progressOf(undefined, batchesDone, batchesPerEpoch));
+        },
         onEpochEnd: async (_report, model) => {
           // The preview predicts every pattern, about a third of an epoch's cost, so it is skipped
           // when a stop was requested.
+          await yieldToEventLoop();
           const preview = hooks.shouldStop() ? undefined : toSnapshot(await reconstructObject(model, data), data);
+          lastUpdate = hooks.now();
           hooks.onProgress(progressOf(preview));
         },
       });
@@ -179,6 +236,7 @@ export class PinnRunner {
       throw error;
     }
     run.training_ms = elapsed_ms();
+    this.modelOrigin = { source: 'trained', training_ms: run.training_ms };
 
     const last = result.history.at(-1);
     this.sidecar = {
@@ -197,10 +255,15 @@ export class PinnRunner {
     const stitched = await reconstructObject(result.model, data);
     const inference_ms = hooks.now() - inferenceStarted;
     this.lastSnapshot = toSnapshot(stitched, data);
-    hooks.onProgress({ ...progressOf(this.lastSnapshot), elapsed_ms: run.training_ms });
+    const interruptedEpoch = trainer.partialEpoch;
+    const ending = progressOf(this.lastSnapshot, interruptedEpoch?.batchesDone, interruptedEpoch?.batchesPerEpoch);
+    hooks.onProgress({ ...ending, elapsed_ms: run.training_ms });
 
     return {
+      kind: 'training',
+      modelSource: 'trained',
       epochsDone: trainer.epochsDone,
+      interruptedEpoch,
       stopReason: result.stopReason,
       training_ms: run.training_ms,
       inference_ms,
@@ -231,6 +294,7 @@ export class PinnRunner {
     }
     this.discardModel();
     this.model = model;
+    this.modelOrigin = { source: 'loaded', training_ms: 0 };
     this.sidecar = sidecar;
     this.lastSnapshot = null;
     return sidecar;
@@ -251,19 +315,27 @@ export class PinnRunner {
     const stitched = await reconstructObject(this.model, data);
     const inference_ms = hooks.now() - started;
     this.lastSnapshot = toSnapshot(stitched, data);
+    const origin: ModelOrigin = this.modelOrigin ?? { source: 'loaded', training_ms: 0 };
+    const history = this.resumable?.trainer.history ?? [];
     hooks.onProgress({
-      epochsDone: 0,
-      epochs: 0,
-      trainLosses: [],
-      validationLosses: [],
-      learningRate: 0,
+      stage: 'inference',
+      epochsDone: this.sidecar.epochs,
+      epochs: this.sidecar.epochs,
+      batchesDone: 0,
+      batchesPerEpoch: 0,
+      trainLosses: history.map((report) => report.trainLoss),
+      validationLosses: history.map((report) => report.validationLoss),
+      learningRate: history.at(-1)?.learningRate ?? Number.NaN,
       elapsed_ms: inference_ms,
       snapshot: this.lastSnapshot,
     });
     return {
-      epochsDone: 0,
+      kind: 'inference',
+      modelSource: origin.source,
+      epochsDone: this.sidecar.epochs,
+      interruptedEpoch: null,
       stopReason: 'epochs',
-      training_ms: 0,
+      training_ms: origin.training_ms,
       inference_ms,
       parameterCount: this.model.countParams(),
       patternSize,

@@ -72,10 +72,19 @@ export interface PinnSnapshot {
 }
 
 export interface PinnProgress {
-  /** Epochs trained so far, counted from the start of the run, resumed segments included. */
+  /**
+   * 'training' during Train and Resume. 'inference' when a model reconstructs a scan without
+   * training. The epoch and loss fields then describe how that model was trained, as far as the
+   * worker records it (no losses for a loaded model).
+   */
+  stage: 'training' | 'inference';
+  /** Completed epochs, counted from the start of the run, resumed segments included. */
   epochsDone: number;
   /** Epoch at which the current request ends. */
   epochs: number;
+  /** Batches done of the epoch in progress; 0 at the end of an epoch. */
+  batchesDone: number;
+  batchesPerEpoch: number;
   trainLosses: number[];
   validationLosses: number[];
   learningRate: number;
@@ -84,16 +93,37 @@ export interface PinnProgress {
   snapshot?: PinnSnapshot;
 }
 
+/** An epoch that a stop interrupted after some of its batches; Resume continues it. */
+export interface PinnInterruptedEpoch {
+  /** 1-based epoch number. */
+  epoch: number;
+  batchesDone: number;
+  batchesPerEpoch: number;
+}
+
 export interface PinnRunSummary {
-  /** Epochs trained since the run started, resumed segments included. */
+  /**
+   * 'training' for Train and Resume, 'inference' for a reconstruction with the current model, and
+   * 'not-started' when a stop arrived while the data was prepared, so the previous model is kept.
+   */
+  kind: 'training' | 'inference' | 'not-started';
+  /** Whether the model was trained in this worker or loaded from files. */
+  modelSource: 'trained' | 'loaded';
+  /** Completed epochs of the model, resumed segments included. */
   epochsDone: number;
+  /** The epoch a stop interrupted, which is not in epochsDone; null when none was. */
+  interruptedEpoch: PinnInterruptedEpoch | null;
+  /** Reason training ended; 'epochs' for an inference. */
   stopReason: 'epochs' | 'early-stopping' | 'cancelled';
-  /** Training time of every segment of the run, without the final inference of each. */
+  /**
+   * Training time of the model over every segment, without the final inference of each; 0 for a
+   * loaded model (modelSource 'loaded'), whose sidecar does not record it.
+   */
   training_ms: number;
-  /** Time to predict every pattern and stitch the object once trained. */
+  /** Time to predict every pattern and stitch the object, after training or for this inference. */
   inference_ms: number;
   parameterCount: number;
-  /** Network input side n and the number of patterns trained on. */
+  /** Network input side n and the number of patterns trained on or reconstructed. */
   patternSize: number;
   patternCount: number;
   backend: string;

@@ -5,7 +5,7 @@ import { invalidateOutside, toFieldImages, valueRange } from '../../view/fieldIm
 import type { PinnRunSummary, PinnSnapshot, ReconstructionSnapshot, RunSummary } from '../../worker/protocol';
 import { FieldView } from './FieldView';
 import { MetricsWithFrc } from './MetricsWithFrc';
-import { formatSeconds } from './ProgressPanel';
+import { formatEpochs, formatIterations, formatSeconds } from './ProgressPanel';
 
 interface Props {
   pie: ReconstructionSnapshot;
@@ -16,6 +16,20 @@ interface Props {
 
 function union(a: [number, number], b: [number, number]): [number, number] {
   return [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
+/**
+ * Describes what the PtychoPINN result cost: the model's training time when this page trained it
+ * (a loaded model's is unknown), and the inference and stitching that produced the object.
+ */
+export function describePinnTime(summary: PinnRunSummary): string {
+  if (summary.kind === 'not-started') return 'PtychoPINN: time not recorded';
+  const epochs = formatEpochs(summary.epochsDone);
+  const inference = `inference and stitching ${formatSeconds(summary.inference_ms / 1000)} on ${summary.backend}`;
+  if (summary.modelSource === 'loaded') return `PtychoPINN: loaded model (${epochs}), ${inference}`;
+  const training = formatSeconds(summary.training_ms / 1000);
+  if (summary.kind === 'inference') return `PtychoPINN: model trained here in ${training} (${epochs}), ${inference}`;
+  return `PtychoPINN: training ${training} (${epochs}), ${inference}`;
 }
 
 /**
@@ -49,12 +63,9 @@ export function ComparisonPanel({ pie, pieSummary, pinn, pinnSummary }: Props) {
   }, [pie, pinn]);
 
   const pieTime = pieSummary
-    ? `rPIE: ${pieSummary.iterationsDone} iterations in ${formatSeconds(pieSummary.elapsed_ms / 1000)} on ${pieSummary.backend}`
+    ? `rPIE: ${formatIterations(pieSummary.iterationsDone)} in ${formatSeconds(pieSummary.elapsed_ms / 1000)} on ${pieSummary.backend}`
     : 'rPIE: time not recorded';
-  const pinnTime = pinnSummary
-    ? `PtychoPINN: training ${formatSeconds(pinnSummary.training_ms / 1000)} (${pinnSummary.epochsDone} epochs), ` +
-      `inference and stitching ${formatSeconds(pinnSummary.inference_ms / 1000)} on ${pinnSummary.backend}`
-    : 'PtychoPINN: time not recorded';
+  const pinnTime = pinnSummary ? describePinnTime(pinnSummary) : 'PtychoPINN: time not recorded';
 
   return (
     <section className="comparison-panel" aria-label="rPIE and PtychoPINN compared" data-testid="method-comparison">

@@ -42,7 +42,12 @@ export function LossPlot({ trainLosses, validationLosses, width_px = 340, height
         }
       >
         <rect x={left} y={top} width={plotWidth} height={plotHeight} fill="#fafafa" stroke="#bbb" />
-        {[high, (high + low) / 2, low].map((tick) => (
+        {count === 0 && (
+          <text x={left + plotWidth / 2} y={top + plotHeight / 2} textAnchor="middle" fontSize="11" fill="#666">
+            No epoch finished yet
+          </text>
+        )}
+        {(count > 0 ? [high, (high + low) / 2, low] : []).map((tick) => (
           <text key={tick} x={left - 6} y={yScale(tick) + 4} textAnchor="end" fontSize="10">
             {tick.toPrecision(4)}
           </text>

@@ -6,6 +6,8 @@ interface Props {
   /** Side N of the loaded scan's patterns. */
   datasetPatternSize: number;
   patternCount: number;
+  /** One line on a change the page made to these settings, or null. */
+  notice?: string | null;
   disabled: boolean;
   onChange(options: PinnRunOptions): void;
 }
@@ -18,8 +20,33 @@ function powersOfTwoUpTo(limit: number): number[] {
   return sizes;
 }
 
+/** Names the fraction 1/ratio in words: "half", "a quarter", "an eighth", else "1/16". */
+function fractionInWords(ratio: number): string {
+  const words: Record<number, string> = { 2: 'half', 4: 'a quarter', 8: 'an eighth' };
+  return words[ratio] ?? `1/${ratio}`;
+}
+
+/** Describes which part of the patterns the network reads and what that does to the resolution. */
+export function describeNetworkInput(networkInput: number, datasetPatternSize: number): string {
+  if (networkInput >= datasetPatternSize) {
+    return `The network reads the full ${datasetPatternSize} × ${datasetPatternSize} patterns, at rPIE's resolution.`;
+  }
+  const ratio = datasetPatternSize / networkInput;
+  return (
+    `The network reads the central ${networkInput} × ${networkInput} of each ${datasetPatternSize} × ${datasetPatternSize} pattern, ` +
+    `so its object pixels are ${ratio}× larger than rPIE's: ${fractionInWords(ratio)} of the resolution ` +
+    `(${datasetPatternSize} → ${networkInput}).`
+  );
+}
+
+/** Describes the patterns training uses when Patterns used exceeds the scan's count; null otherwise. */
+export function describePatternsUsed(maxPatterns: number, patternCount: number): string | null {
+  if (!Number.isInteger(maxPatterns) || patternCount === 0 || maxPatterns <= patternCount) return null;
+  return `The scan has ${patternCount} patterns, fewer than ${maxPatterns}, so training uses all ${patternCount}.`;
+}
+
 /** Settings of a PtychoPINN run: epochs, batch, learning rate, network input and width, probe. */
-export function PinnPanel({ options, datasetPatternSize, patternCount, disabled, onChange }: Props) {
+export function PinnPanel({ options, datasetPatternSize, patternCount, notice = null, disabled, onChange }: Props) {
   const problems = validatePinnRunOptions(options, datasetPatternSize);
   const number = (key: NumberKey, text: string) =>
     onChange({ ...options, [key]: text.trim() === '' ? NaN : Number(text) });
@@ -35,7 +62,7 @@ export function PinnPanel({ options, datasetPatternSize, patternCount, disabled,
       />
     </label>
   );
-  const cropped = options.patternSize < datasetPatternSize;
+  const patternsNote = describePatternsUsed(options.maxPatterns, patternCount);
 
   return (
     <fieldset className="solver-panel" disabled={disabled}>
@@ -79,10 +106,18 @@ export function PinnPanel({ options, datasetPatternSize, patternCount, disabled,
         />
         Train the probe too
       </label>
+      {notice && (
+        <p className="notice" role="status" data-testid="pinn-settings-notice">
+          {notice}
+        </p>
+      )}
+      {patternsNote && (
+        <p className="notice" data-testid="pinn-patterns-note">
+          {patternsNote}
+        </p>
+      )}
       <p className="notice" data-testid="pinn-resolution-note">
-        {cropped
-          ? `The network reads the central ${options.patternSize} × ${options.patternSize} of each ${datasetPatternSize} × ${datasetPatternSize} pattern, so its object pixels are ${datasetPatternSize / options.patternSize}× larger than rPIE's (half the resolution for 128 → 64).`
-          : `The network reads the full ${datasetPatternSize} × ${datasetPatternSize} patterns, at rPIE's resolution.`}
+        {describeNetworkInput(options.patternSize, datasetPatternSize)}
       </p>
       {problems.length > 0 && (
         <ul className="problems" role="alert">

@@ -1,22 +1,31 @@
 import type { PinnRunSummary } from '../../worker/protocol';
+import { formatEpochs } from './ProgressPanel';
 
-/** Shows in one sentence how a PtychoPINN training or inference run ended and what it cost. */
-export function PinnSummaryLine({ summary }: { summary: PinnRunSummary }) {
+/** Describes in one sentence how a PtychoPINN training or inference request ended and what it cost. */
+export function describePinnSummary(summary: PinnRunSummary): string {
   const inference = `inference and stitching ${(summary.inference_ms / 1000).toFixed(2)} s on ${summary.backend}`;
   const scan = `${summary.patternCount} patterns of ${summary.patternSize}²`;
-  if (summary.epochsDone === 0 && summary.training_ms === 0) {
-    return <p data-testid="pinn-summary">PtychoPINN reconstructed {scan} with the model: {inference}.</p>;
+  if (summary.kind === 'not-started') {
+    return 'PtychoPINN training was stopped while the data was prepared; the previous model, if any, is kept.';
   }
-  const endings: Record<PinnRunSummary['stopReason'], string> = {
-    cancelled: 'stopped',
-    'early-stopping': 'stopped early (no improvement)',
-    epochs: 'finished',
-  };
-  const ending = endings[summary.stopReason];
+  if (summary.kind === 'inference') return `PtychoPINN reconstructed ${scan} with the model: ${inference}.`;
+
+  const interrupted = summary.interruptedEpoch;
+  let ending: string;
+  if (summary.stopReason === 'early-stopping') ending = `stopped early (no improvement) after ${formatEpochs(summary.epochsDone)}`;
+  else if (summary.stopReason === 'epochs') ending = `finished after ${formatEpochs(summary.epochsDone)}`;
+  else if (interrupted) {
+    ending =
+      `stopped during epoch ${interrupted.epoch} (${formatEpochs(summary.epochsDone)} completed, ` +
+      `${interrupted.batchesDone} of ${interrupted.batchesPerEpoch} batches of epoch ${interrupted.epoch})`;
+  } else ending = `stopped after ${formatEpochs(summary.epochsDone)}`;
   return (
-    <p data-testid="pinn-summary">
-      PtychoPINN {ending} after {summary.epochsDone} epochs on {scan}, a network of{' '}
-      {(summary.parameterCount / 1e6).toFixed(2)} M parameters: training {(summary.training_ms / 1000).toFixed(1)} s, {inference}.
-    </p>
+    `PtychoPINN ${ending} on ${scan}, a network of ${(summary.parameterCount / 1e6).toFixed(2)} M parameters: ` +
+    `training ${(summary.training_ms / 1000).toFixed(1)} s, ${inference}.`
   );
+}
+
+/** Shows how the last PtychoPINN request ended. */
+export function PinnSummaryLine({ summary }: { summary: PinnRunSummary }) {
+  return <p data-testid="pinn-summary">{describePinnSummary(summary)}</p>;
 }

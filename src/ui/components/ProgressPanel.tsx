@@ -23,6 +23,11 @@ export function formatIterations(count: number): string {
   return `${count} ${count === 1 ? 'iteration' : 'iterations'}`;
 }
 
+/** Formats an epoch count with the noun in the right number: "1 epoch", "2 epochs". */
+export function formatEpochs(count: number): string {
+  return `${count} ${count === 1 ? 'epoch' : 'epochs'}`;
+}
+
 /** Iteration k of n, elapsed time and an estimate of the time left. */
 export function ProgressPanel({ progress, running }: Props) {
   const done = progress?.iterationsDone ?? 0;

@@ -61,6 +61,7 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
           options={session.pinnOptions}
           datasetPatternSize={dataset?.patternSize ?? 64}
           patternCount={dataset?.patternCount ?? 0}
+          notice={session.pinnSettingsNotice}
           disabled={running}
           onChange={session.setPinnOptions}
         />
@@ -107,6 +108,9 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
         <PinnProgressPanel
           progress={session.pinnProgress}
           running={running && session.activeMethod === 'pinn'}
+          activity={session.pinnActivity}
+          summary={session.pinnSummary}
+          scanPatternCount={dataset?.patternCount ?? 0}
           resume={session.pinnResume}
           resumeDisabled={running || loadingFile || !session.workerReady || session.deviceError !== null}
           onResume={session.resumePinn}
@@ -115,18 +119,19 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
       {session.runState === 'stopping' && (
         <p role="status">Stopping at the end of the current batch…</p>
       )}
-      {session.runError && (
+      {/* Each method shows only its own error and summary. */}
+      {session.runError && session.activeMethod === method && (
         <p className="banner banner-error" role="alert">
           {session.runError}
         </p>
       )}
-      {session.summary && (
+      {method === 'pie' && session.summary && (
         <p data-testid="run-summary" data-state={session.runState}>
           {session.summary.stopped ? 'Stopped' : 'Finished'} after {formatIterations(session.summary.iterationsDone)} in{' '}
           {(session.summary.elapsed_ms / 1000).toFixed(1)} s on {session.summary.backend}.
         </p>
       )}
-      {session.pinnSummary && <PinnSummaryLine summary={session.pinnSummary} />}
+      {method === 'pinn' && session.pinnSummary && <PinnSummaryLine summary={session.pinnSummary} />}
     </section>
   );
 }
