@@ -7,6 +7,8 @@ import { after, before, test } from 'node:test';
 import { launch, serveStatic } from './harness.mjs';
 
 const LOG_PREFIX = '[ptychoscope:device]';
+/** SOFTWARE_WEBGL_NOTICE of src/device/policy.ts. */
+const SOFTWARE_WEBGL_NOTICE = 'software WebGL renderer: usually slower than the cpu backend';
 
 let server;
 before(async () => {
@@ -39,7 +41,7 @@ function deviceLogLines(logs) {
   return logs.filter((line) => line.includes(LOG_PREFIX));
 }
 
-test('auto falls back to WebGL without an adapter', async () => {
+test('auto falls back to software WebGL without an adapter', async () => {
   const { resolution, error, logs } = await resolveIn('fallback', 'auto');
   assert.equal(error, null, `resolve('auto') rejected: ${error}\n${logs.join('\n')}`);
 
@@ -47,11 +49,15 @@ test('auto falls back to WebGL without an adapter', async () => {
   assert.equal(resolution.attempts[0].backend, 'webgpu');
   assert.match(resolution.attempts[0].reason, /^no adapter granted/);
   assert.match(resolution.fallbackReason, /WebGPU: no adapter granted/);
-  assert.deepEqual(resolution.notices, []);
+  // Headless Chrome without a GPU renders WebGL with SwiftShader, which the policy must name and flag.
+  assert.match(resolution.webGlRenderer ?? '', /swiftshader/i, `renderer: ${resolution.webGlRenderer}`);
+  assert.equal(resolution.softwareWebGl, true);
+  assert.deepEqual(resolution.notices, [SOFTWARE_WEBGL_NOTICE]);
 
   const deviceLogs = deviceLogLines(logs);
   assert.equal(deviceLogs.length, 1, deviceLogs.join('\n'));
-  assert.match(deviceLogs[0], /^\[info\] \[ptychoscope:device\] requested auto, running on WebGL/);
+  assert.match(deviceLogs[0], /^\[info\] \[ptychoscope:device\] requested auto, running on WebGL \(renderer .*SwiftShader/i);
+  assert.match(deviceLogs[0], /Notice: software WebGL renderer: usually slower than the cpu backend\./);
 });
 
 test('auto uses software WebGPU with a notice', async () => {

@@ -88,6 +88,26 @@ async function requestAdapter(): Promise<AdapterSummary | null> {
   };
 }
 
+/** WEBGL_debug_renderer_info's UNMASKED_RENDERER_WEBGL, the GPU or driver name without browser masking. */
+const UNMASKED_RENDERER_WEBGL = 0x9246;
+
+/**
+ * Returns the renderer of the tfjs 'webgl' backend's context: UNMASKED_RENDERER_WEBGL where
+ * WEBGL_debug_renderer_info is offered, else RENDERER, which some browsers already unmask.
+ * Null when the backend exposes no context.
+ */
+function webGlRenderer(): string | null {
+  // gpgpu.gl is a field of MathBackendWebGL in tfjs-backend-webgl 4.22, typed by hand here because
+  // that package comes in through @tensorflow/tfjs and is no direct dependency.
+  const gl = (tf.findBackend('webgl') as unknown as { gpgpu?: { gl?: WebGLRenderingContext } } | null)?.gpgpu?.gl;
+  if (!gl) return null;
+  const debugInfo = gl.getExtension('WEBGL_debug_renderer_info');
+  const unmasked: unknown = debugInfo ? gl.getParameter(UNMASKED_RENDERER_WEBGL) : null;
+  if (typeof unmasked === 'string' && unmasked !== '') return unmasked;
+  const renderer: unknown = gl.getParameter(gl.RENDERER);
+  return typeof renderer === 'string' ? renderer : null;
+}
+
 /**
  * Picks the failure text out of the warnings that tfjs-core 4.22 prints when a backend factory
  * fails: "Initialization of backend <name> failed", then the error's stack or message.
@@ -270,6 +290,7 @@ export function createBrowserEnvironment(options: BrowserEnvironmentOptions = {}
     initBackend,
     knownAnswerCheck: (name) => knownAnswerCheck(name, timeoutMs),
     log,
+    webGlRenderer,
     onDeviceLost,
   };
 }

@@ -4,8 +4,10 @@ import {
   BackendUnavailableError,
   LOG_PREFIX,
   SOFTWARE_ADAPTER_NOTICE,
+  SOFTWARE_WEBGL_NOTICE,
   describeAdapter,
   describeResolution,
+  isSoftwareRenderer,
   parseRequestedBackend,
   requestedBackendFrom,
   resolveBackend,
@@ -37,6 +39,8 @@ interface FakeOptions {
   adapter?: AdapterSummary | null | Error;
   init?: Partial<Record<BackendName, BackendInitResult | Error>>;
   check?: Partial<Record<BackendName, KnownAnswerResult>>;
+  /** Renderer the fake returns for WebGL, or an Error it throws. Undefined leaves webGlRenderer out. */
+  webGlRenderer?: string | null | Error;
 }
 
 /** Creates a DeviceEnvironment that records each call and passes every check unless `options` sets a failure. */
@@ -68,6 +72,14 @@ function fakeEnvironment(options: FakeOptions = {}) {
       logs.push(message);
     },
   };
+  const renderer = options.webGlRenderer;
+  if (renderer !== undefined) {
+    environment.webGlRenderer = () => {
+      calls.push('webGlRenderer');
+      if (renderer instanceof Error) throw renderer;
+      return renderer;
+    };
+  }
   return { environment, calls, logs };
 }
 
@@ -145,6 +157,68 @@ describe('resolveBackend with auto', () => {
       expect(banner).not.toContain('?backend=webgpu');
     });
   }
+
+  it('keeps WebGL on a software renderer', async () => {
+    const renderer = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
+    const { environment, calls, logs } = fakeEnvironment({ adapter: null, webGlRenderer: renderer });
+    const resolution = await resolveBackend('auto', environment);
+
+    expect(resolution.backend).toBe('webgl');
+    expect(calls).toContain('webGlRenderer');
+    expect(calls).not.toContain('initBackend:cpu');
+    expect(resolution.webGlRenderer).toBe(renderer);
+    expect(resolution.softwareWebGl).toBe(true);
+    expect(resolution.notices).toEqual([SOFTWARE_WEBGL_NOTICE]);
+    expect(logs[0]).toContain(`(renderer ${renderer})`);
+
+    const { headline, banner } = describeResolution(resolution);
+    expect(headline).toBe(`Running on WebGL (${renderer})`);
+    expect(banner).toContain('runs on WebGL because WebGPU could not be used');
+    expect(banner).toContain(`This WebGL is a software renderer (${renderer})`);
+    expect(banner).toContain('usually much slower than the cpu backend: choose cpu in the Compute backend list.');
+    expect(banner).not.toContain('slower than on WebGPU');
+  });
+
+  it('keeps the plain banner on a hardware renderer', async () => {
+    const renderer = 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0, D3D11)';
+    const { environment } = fakeEnvironment({ adapter: null, webGlRenderer: renderer });
+    const resolution = await resolveBackend('auto', environment);
+
+    expect(resolution.softwareWebGl).toBe(false);
+    expect(resolution.notices).toEqual([]);
+    const { banner } = describeResolution(resolution);
+    expect(banner).toContain('slower than on WebGPU');
+    expect(banner).not.toContain('software renderer');
+  });
+
+  it('tolerates an unreadable renderer', async () => {
+    for (const webGlRenderer of [null, '', new Error('context lost')]) {
+      const { environment } = fakeEnvironment({ adapter: null, webGlRenderer });
+      const resolution = await resolveBackend('auto', environment);
+
+      expect(resolution.backend).toBe('webgl');
+      expect(resolution.webGlRenderer).toBeUndefined();
+      expect(resolution.softwareWebGl).toBeUndefined();
+      expect(resolution.notices).toEqual([]);
+    }
+  });
+
+  it('notes a software renderer on explicit webgl', async () => {
+    const { environment } = fakeEnvironment({ webGlRenderer: 'llvmpipe (LLVM 15.0.7, 256 bits)' });
+    const resolution = await resolveBackend('webgl', environment);
+
+    expect(resolution.notices).toEqual([SOFTWARE_WEBGL_NOTICE]);
+    expect(describeResolution(resolution).banner).toBeNull();
+  });
+
+  it('reads the renderer only for WebGL', async () => {
+    const { environment, calls } = fakeEnvironment({ webGlRenderer: 'Google SwiftShader' });
+    const resolution = await resolveBackend('auto', environment);
+
+    expect(resolution.backend).toBe('webgpu');
+    expect(calls).not.toContain('webGlRenderer');
+    expect(resolution.notices).toEqual([]);
+  });
 
   it('skips tfjs init when no adapter is granted', async () => {
     const { environment, calls } = fakeEnvironment({ adapter: null });
@@ -417,5 +491,27 @@ describe('describeAdapter', () => {
   it('names an adapter without info', () => {
     const empty = { vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false };
     expect(describeAdapter(empty)).toBe('unnamed adapter');
+  });
+});
+
+describe('isSoftwareRenderer', () => {
+  it.each([
+    'Google SwiftShader',
+    'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)',
+    'llvmpipe (LLVM 15.0.7, 256 bits)',
+    'softpipe',
+    'Microsoft Basic Render Driver',
+    'Software Rasterizer',
+  ])('flags %s', (renderer) => {
+    expect(isSoftwareRenderer(renderer)).toBe(true);
+  });
+
+  it.each([
+    'ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11 vs_5_0 ps_5_0, D3D11)',
+    'Mesa Intel(R) UHD Graphics 620 (KBL GT2)',
+    'Apple M1',
+    'AMD Radeon Pro 5500M OpenGL Engine',
+  ])('accepts %s', (renderer) => {
+    expect(isSoftwareRenderer(renderer)).toBe(false);
   });
 });

@@ -1,12 +1,15 @@
 import type { BackendResolution } from '../../device/policy';
-import { describeResolution } from '../../device/policy';
+import { describeResolution, SOFTWARE_WEBGL_NOTICE } from '../../device/policy';
 
 interface Props {
   resolution: BackendResolution | null;
   error: string | null;
 }
 
-/** Shows the resolved backend, and a visible banner whenever `auto` did not land on WebGPU. */
+/**
+ * Shows the resolved backend, and a visible banner whenever `auto` did not land on WebGPU. On a
+ * software WebGL renderer the banner advises the cpu backend.
+ */
 export function PolicyBanner({ resolution, error }: Props) {
   if (error) {
     return (
@@ -19,6 +22,8 @@ export function PolicyBanner({ resolution, error }: Props) {
     return <p className="backend-headline">Choosing a compute backend…</p>;
   }
   const { headline, banner } = describeResolution(resolution);
+  // The banner already explains a software WebGL renderer, so its short notice would repeat it.
+  const notices = resolution.notices.filter((notice) => !(banner && notice === SOFTWARE_WEBGL_NOTICE));
   return (
     <>
       <p className="backend-headline" data-testid="backend-headline" data-backend={resolution.backend}>
@@ -29,7 +34,7 @@ export function PolicyBanner({ resolution, error }: Props) {
           {banner}
         </div>
       )}
-      {resolution.notices.map((notice) => (
+      {notices.map((notice) => (
         <p className="notice" key={notice} data-testid="backend-notice">
           {notice}
         </p>
