@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { HAS_NUMPY, readFixture, runPython } from '../../test/fixtures/dataFixtures';
 import { memoryByteSource } from './byteSource';
 import { DataFormatError } from './errors';
-import { crc32, findZipEntry, openZip, readZipEntry, writeZip, type ZipArchive } from './zip';
+import { crc32, findZipEntry, openZip, readZipEntry, toDosDateTime, writeZip, type ZipArchive } from './zip';
 
 /** Opens the fixture and reads every entry, returning the DataFormatError thrown on the way. */
 function readAllError(name: string): DataFormatError {
@@ -186,6 +186,27 @@ describe('writeZip', () => {
 
   it('rejects duplicate names', () => {
     expect(() => writeZip([entries[0], entries[0]])).toThrow(/stored\.txt appears twice/);
+  });
+
+  it('writes modifiedAt into both headers', () => {
+    const modifiedAt = new Date(2026, 11, 5, 14, 30, 11);
+    const bytes = writeZip([entries[0]], { modifiedAt });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // One entry and no ZIP64 records: the central header sits just before the 22-byte end record.
+    const centralStart = bytes.length - 22 - (46 + 'stored.txt'.length);
+    const expectedDate = (46 << 9) | (12 << 5) | 5;
+    const expectedTime = (14 << 11) | (30 << 5) | 5;
+    expect(view.getUint16(10, true)).toBe(expectedTime);
+    expect(view.getUint16(12, true)).toBe(expectedDate);
+    expect(view.getUint32(centralStart, true)).toBe(0x02014b50);
+    expect(view.getUint16(centralStart + 12, true)).toBe(expectedTime);
+    expect(view.getUint16(centralStart + 14, true)).toBe(expectedDate);
+  });
+
+  it('clamps dates the MS-DOS format cannot hold', () => {
+    expect(toDosDateTime(new Date(1970, 0, 1))).toEqual({ date: (1 << 5) | 1, time: 0 });
+    expect(toDosDateTime(new Date(Number.NaN))).toEqual({ date: (1 << 5) | 1, time: 0 });
+    expect(toDosDateTime(new Date(2200, 0, 1)).date).toBe((127 << 9) | (12 << 5) | 31);
   });
 });
 

@@ -56,6 +56,11 @@ export interface ZipInputEntry {
 export interface ZipWriteOptions {
   /** Write ZIP64 extra fields and end records even where all sizes fit 32 bits, to test ZIP64 readers. */
   forceZip64?: boolean;
+  /**
+   * Modification time stored in every entry, as local time with 2 s resolution. Defaults to
+   * 1980-01-01 00:00, the earliest MS-DOS date, so equal inputs give equal bytes.
+   */
+  modifiedAt?: Date;
 }
 
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
@@ -528,6 +533,9 @@ function describeMethod(method: number): string {
 interface PreparedEntry {
   nameBytes: Uint8Array;
   utf8Name: boolean;
+  /** MS-DOS modification date and time of the entry. */
+  dosDate: number;
+  dosTime: number;
   method: number;
   payload: Uint8Array;
   uncompressedSize: number;
@@ -537,11 +545,12 @@ interface PreparedEntry {
 }
 
 /**
- * Builds a ZIP archive of the given entries, in order. Timestamps are fixed at 1980-01-01 00:00
- * so equal inputs give equal bytes.
+ * Builds a ZIP archive of the given entries, in order. Every entry gets the time
+ * `options.modifiedAt`, by default 1980-01-01 00:00.
  */
 export function writeZip(entries: ZipInputEntry[], options: ZipWriteOptions = {}): Uint8Array {
   const forceZip64 = options.forceZip64 ?? false;
+  const timestamp = options.modifiedAt ? toDosDateTime(options.modifiedAt) : { date: DOS_DATE_1980, time: 0 };
   const encoder = new TextEncoder();
   const seen = new Set<string>();
 
@@ -557,6 +566,8 @@ export function writeZip(entries: ZipInputEntry[], options: ZipWriteOptions = {}
     const localZip64 = forceZip64 || entry.data.length >= UINT32_SATURATED || payload.length >= UINT32_SATURATED;
     const item: PreparedEntry = {
       nameBytes,
+      dosDate: timestamp.date,
+      dosTime: timestamp.time,
       utf8Name: /[^\x00-\x7f]/.test(entry.name),
       method: compression === 'store' ? METHOD_STORED : METHOD_DEFLATE,
       payload,
@@ -607,6 +618,19 @@ const EXTERNAL_ATTRIBUTES = (0o100644 << 16) >>> 0;
 /** MS-DOS date for 1980-01-01: (year − 1980) << 9 | month << 5 | day. */
 const DOS_DATE_1980 = (1 << 5) | 1;
 
+/**
+ * Converts `moment` to the MS-DOS date and time of a ZIP header, in local time as zip tools
+ * write them. Times outside 1980–2107, the range the format can hold, are clamped to its ends.
+ */
+export function toDosDateTime(moment: Date): { date: number; time: number } {
+  const year = moment.getFullYear();
+  if (!(year >= 1980)) return { date: DOS_DATE_1980, time: 0 };
+  if (year > 2107) return { date: (127 << 9) | (12 << 5) | 31, time: (23 << 11) | (59 << 5) | 29 };
+  const date = ((year - 1980) << 9) | ((moment.getMonth() + 1) << 5) | moment.getDate();
+  const time = (moment.getHours() << 11) | (moment.getMinutes() << 5) | Math.floor(moment.getSeconds() / 2);
+  return { date, time };
+}
+
 interface CentralZip64Fields {
   uncompressedSize: boolean;
   compressedSize: boolean;
@@ -630,8 +654,8 @@ function writeCommonHeaderFields(view: DataView, offset: number, entry: Prepared
   view.setUint16(offset, zip64 ? VERSION_ZIP64 : VERSION_DEFAULT, true);
   view.setUint16(offset + 2, entry.utf8Name ? FLAG_UTF8_NAME : 0, true);
   view.setUint16(offset + 4, entry.method, true);
-  view.setUint16(offset + 6, 0, true);
-  view.setUint16(offset + 8, DOS_DATE_1980, true);
+  view.setUint16(offset + 6, entry.dosTime, true);
+  view.setUint16(offset + 8, entry.dosDate, true);
   view.setUint32(offset + 10, entry.crc32, true);
 }
 
