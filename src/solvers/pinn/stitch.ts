@@ -39,6 +39,11 @@ export interface StitchedObject {
   originX_px: number;
 }
 
+/** Error for predicted patches that contain NaN or infinite values, which would make the object invalid. */
+export class NonFiniteObjectError extends Error {
+  override readonly name = 'NonFiniteObjectError';
+}
+
 /** Runs the network on the normalised amplitudes [M, n, n] in batches and returns amplitude and phase patches. */
 export async function predictPatches(
   model: tf.LayersModel,
@@ -96,7 +101,9 @@ function deposit(
  * Averages the central cropSize × cropSize of every patch A·e^{iφ} into one complex object. Patch
  * j covers the window whose top-left corner is (positionY_px[j], positionX_px[j]). Positions are
  * shifted so the smallest lands `padding_px` from the edge. Averaging the complex values, not the
- * phases, keeps phase wraps from smearing.
+ * phases, keeps phase wraps from smearing. Throws NonFiniteObjectError when a kept patch region
+ * contains NaN or an infinity, so a broken model cannot pass off a blank object as a result. The
+ * averages of finite float32 values are finite, so the object needs no check of its own.
  */
 export function stitchPatches(
   patches: PredictedPatches,
@@ -141,6 +148,7 @@ export function stitchPatches(
   const border = (patternSize - cropSize) / 2;
   const pixels = patternSize * patternSize;
 
+  let invalidPatternCount = 0;
   for (let j = 0; j < patternCount; j += 1) {
     let top = positionY_px[j] - originY_px + border;
     let left = positionX_px[j] - originX_px + border;
@@ -159,6 +167,7 @@ export function stitchPatches(
       [1, 1, fractionY * fractionX],
     ] as const;
 
+    let patternIsValid = true;
     for (let row = 0; row < cropSize; row += 1) {
       for (let col = 0; col < cropSize; col += 1) {
         const source = j * pixels + (row + border) * patternSize + (col + border);
@@ -166,11 +175,19 @@ export function stitchPatches(
         const phase = patches.phase[source];
         const re = amplitude * Math.cos(phase);
         const im = amplitude * Math.sin(phase);
+        patternIsValid &&= Number.isFinite(re) && Number.isFinite(im);
         for (const [dy, dx, weight] of corners) {
           deposit(sums, weightSums, width, height, row0 + row + dy, col0 + col + dx, weight, re, im);
         }
       }
     }
+    if (!patternIsValid) invalidPatternCount += 1;
+  }
+  if (invalidPatternCount > 0) {
+    throw new NonFiniteObjectError(
+      `The network predicted NaN or infinite values for ${invalidPatternCount} of ${patternCount} patterns, so the stitched object is invalid. ` +
+        'The model is broken, most likely because training diverged: train it again (a lower learning rate often helps) or load another model.',
+    );
   }
 
   const object = new Float32Array(height * width * 2);
