@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { compareMethods, resampleToPinnGrid } from './methodComparison';
+import { compareMethods, resampleToPinnGrid, shiftValidMask } from './methodComparison';
 
 describe('resampleToPinnGrid', () => {
   it('averages 2 × 2 rPIE pixels into one PtychoPINN pixel', () => {
@@ -146,6 +146,55 @@ describe('compareMethods', () => {
     const narrowProbe = compareMethods(pie(16), pinn);
     expect(narrowProbe.maxPlausibleShift_px).toBe(4);
     expect(narrowProbe.alignmentWarning).toMatch(/fitted shift of 7\.2 px is more than a quarter of the probe width \(4\.0 px/);
+  });
+
+  it('drops pixels from the unscanned border', () => {
+    // PtychoPINN also has no data in its columns 0…9. Its data sits 6 columns further right after
+    // the shift, so columns 10…15 of the region would show its empty border: only 16…57 remain.
+    const border_px = 10;
+    const object = Float32Array.from(pinnObject);
+    const weights = Float32Array.from(pinnWeights);
+    for (let row = 0; row < size; row += 1) {
+      for (let col = 0; col < border_px; col += 1) {
+        object[2 * (row * size + col)] = 0;
+        object[2 * (row * size + col) + 1] = 0;
+        weights[row * size + col] = 0;
+      }
+    }
+    const bordered = compareMethods(pie(64), { ...pinn, object, weights });
+    expect(bordered.metrics.alignment.shiftRows_px).toBeCloseTo(-moveDown_px, 1);
+    expect(bordered.metrics.alignment.shiftColumns_px).toBeCloseTo(moveLeft_px, 1);
+
+    let comparedCount = 0;
+    let maxError = 0;
+    for (let row = 0; row < size; row += 1) {
+      for (let col = 0; col < size; col += 1) {
+        const i = row * size + col;
+        const expected = row >= moveDown_px && row < size - moveDown_px && col >= border_px + moveLeft_px && col < size - moveLeft_px;
+        expect(bordered.compared[i], `compared at (${row}, ${col})`).toBe(expected ? 1 : 0);
+        expect(Number.isNaN(bordered.pinnAligned[2 * i]), `NaN at (${row}, ${col})`).toBe(!expected);
+        if (!expected) continue;
+        comparedCount += 1;
+        const errorRe = bordered.pinnAligned[2 * i] - pieObject[2 * i];
+        const errorIm = bordered.pinnAligned[2 * i + 1] - pieObject[2 * i + 1];
+        maxError = Math.max(maxError, Math.hypot(errorRe, errorIm));
+      }
+    }
+    expect(bordered.metrics.pixelCount).toBe(comparedCount);
+    expect(maxError).toBeLessThan(0.02);
+  });
+
+  it('keeps out-of-image sources invalid', () => {
+    // 4 × 4 mask with everything valid, shifted by (1.5, −1): rows need sources 0…3 at y − 1.5, columns at x + 1.
+    const valid = new Uint8Array(16).fill(1);
+    const shifted = shiftValidMask(valid, 4, 4, 1.5, -1);
+    const expected = [
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [1, 1, 1, 0],
+      [1, 1, 1, 0],
+    ].flat();
+    expect(Array.from(shifted)).toEqual(expected);
   });
 
   it('scales the bound to PtychoPINN pixels', () => {

@@ -5,6 +5,7 @@
  */
 import type { PinnSnapshot, ReconstructionSnapshot } from '../worker/protocol';
 import { compareReconstructions, type ReconstructionComparison } from './index';
+import { fourierShift } from './registration';
 
 /** PtychoPINN pixels whose stitching weight reaches this fraction of the maximum are compared. */
 const PINN_WEIGHT_FRACTION = 0.5;
@@ -83,13 +84,47 @@ export interface MethodComparison {
   pinnAligned: Float32Array;
   /** 1 where both methods saw the object well, on the PtychoPINN grid. */
   region: Uint8Array;
-  /** `region` minus the rows and columns that the shift brought in from beyond the edge, 1 inside. Metrics use these pixels. */
+  /**
+   * `region` minus the pixels whose shifted PtychoPINN value came from beyond the image edge or from
+   * PtychoPINN's unscanned border, 1 inside. Metrics use these pixels.
+   */
   compared: Uint8Array;
   /** Largest alignment shift taken as plausible, in PtychoPINN pixels. */
   maxPlausibleShift_px: number;
   /** Message that the alignment is probably wrong, or null when the fitted shift is within `maxPlausibleShift_px`. */
   alignmentWarning: string | null;
   metrics: ReconstructionComparison;
+}
+
+/**
+ * Returns the mask that `valid` becomes when its image is shifted by (shiftRows_px, shiftColumns_px):
+ * pixel (y, x) is 1 when the pixels around (y − shiftRows_px, x − shiftColumns_px) that a sub-pixel
+ * shift mixes (floor and ceiling in each direction) are all inside the image and valid.
+ */
+export function shiftValidMask(
+  valid: Uint8Array,
+  height: number,
+  width: number,
+  shiftRows_px: number,
+  shiftColumns_px: number,
+): Uint8Array {
+  const result = new Uint8Array(height * width);
+  for (let row = 0; row < height; row += 1) {
+    const sourceRow = row - shiftRows_px;
+    const rows = [Math.floor(sourceRow), Math.ceil(sourceRow)];
+    if (rows[0] < 0 || rows[1] >= height) continue;
+    for (let col = 0; col < width; col += 1) {
+      const sourceCol = col - shiftColumns_px;
+      const cols = [Math.floor(sourceCol), Math.ceil(sourceCol)];
+      if (cols[0] < 0 || cols[1] >= width) continue;
+      let inside = 1;
+      for (const r of rows) {
+        for (const c of cols) inside &= valid[r * width + c];
+      }
+      result[row * width + col] = inside;
+    }
+  }
+  return result;
 }
 
 /** Resamples rPIE onto the PtychoPINN grid, aligns PtychoPINN with it and computes every metric. */
@@ -99,10 +134,13 @@ export function compareMethods(pie: PieComparisonInput, pinn: PinnSnapshot): Met
   let maxWeight = 0;
   for (const value of resampled.weights) maxCoverage = Math.max(maxCoverage, value);
   for (const value of pinn.weights) maxWeight = Math.max(maxWeight, value);
-  const region = new Uint8Array(pinn.objectHeight * pinn.objectWidth);
+  const pixels = pinn.objectHeight * pinn.objectWidth;
+  const pinnValid = new Uint8Array(pixels);
+  const region = new Uint8Array(pixels);
   let selected = 0;
   for (let i = 0; i < region.length; i += 1) {
-    const inside = resampled.weights[i] >= PIE_COVERAGE_FRACTION * maxCoverage && pinn.weights[i] >= PINN_WEIGHT_FRACTION * maxWeight;
+    pinnValid[i] = pinn.weights[i] >= PINN_WEIGHT_FRACTION * maxWeight ? 1 : 0;
+    const inside = resampled.weights[i] >= PIE_COVERAGE_FRACTION * maxCoverage && pinnValid[i] === 1;
     region[i] = inside ? 1 : 0;
     selected += region[i];
   }
@@ -110,7 +148,41 @@ export function compareMethods(pie: PieComparisonInput, pinn: PinnSnapshot): Met
     throw new Error('The rPIE and PtychoPINN objects do not overlap on a common scanned region, so they cannot be compared.');
   }
   const size = { height: pinn.objectHeight, width: pinn.objectWidth };
-  const metrics = compareReconstructions({ data: resampled.object, ...size }, { data: pinn.object, ...size }, { region });
+  const pieImage = { data: resampled.object, ...size };
+  const pinnImage = { data: pinn.object, ...size };
+  const registered = compareReconstructions(pieImage, pinnImage, { region });
+  const { shiftRows_px, shiftColumns_px } = registered.alignment;
+
+  // The region was chosen where PtychoPINN has data before the shift. After it, PtychoPINN's data
+  // sits `shift` further on, so pixels whose source lies in its unscanned border or beyond the
+  // image edge are dropped, and offset, ramp, scale and metrics are fitted again without them.
+  const shiftedValid = shiftValidMask(pinnValid, size.height, size.width, shiftRows_px, shiftColumns_px);
+  const compared = new Uint8Array(pixels);
+  let comparedCount = 0;
+  let changed = false;
+  for (let i = 0; i < pixels; i += 1) {
+    compared[i] = registered.alignment.mask[i] & shiftedValid[i];
+    comparedCount += compared[i];
+    if (compared[i] !== registered.alignment.mask[i]) changed = true;
+  }
+  if (comparedCount === 0) {
+    throw new Error(
+      `After the fitted shift of (${shiftRows_px.toFixed(2)}, ${shiftColumns_px.toFixed(2)}) px, no pixel of the ` +
+        'shifted PtychoPINN object with data overlaps the rPIE region, so the methods cannot be compared. ' +
+        'The alignment probably failed: train PtychoPINN longer or check that both used the same scan.',
+    );
+  }
+  let metrics = registered;
+  if (changed) {
+    const shifted = fourierShift(pinnImage, shiftRows_px, shiftColumns_px);
+    const shiftedData = new Float32Array(pixels * 2);
+    for (let i = 0; i < pixels; i += 1) {
+      shiftedData[2 * i] = shifted.re[i];
+      shiftedData[2 * i + 1] = shifted.im[i];
+    }
+    const refitted = compareReconstructions(pieImage, { data: shiftedData, ...size }, { region: compared, register: false });
+    metrics = { ...refitted, alignment: { ...refitted.alignment, shiftRows_px, shiftColumns_px } };
+  }
   const { alignment } = metrics;
 
   const pinnAligned = Float32Array.from(alignment.aligned.data);
