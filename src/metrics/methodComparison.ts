@@ -79,7 +79,7 @@ export interface MethodComparison {
   pie: GridObject;
   /**
    * PtychoPINN after alignment with rPIE (shift, phase offset and ramp, amplitude scale), NaN outside
-   * `compared`: the shift moves pixels in from beyond the image edge, and those are not data.
+   * `compared`, because the shift moves in pixels from beyond the edge or from the unscanned border.
    */
   pinnAligned: Float32Array;
   /** 1 where both methods saw the object well, on the PtychoPINN grid. */
@@ -97,9 +97,9 @@ export interface MethodComparison {
 }
 
 /**
- * Returns the mask that `valid` becomes when its image is shifted by (shiftRows_px, shiftColumns_px):
- * pixel (y, x) is 1 when the pixels around (y − shiftRows_px, x − shiftColumns_px) that a sub-pixel
- * shift mixes (floor and ceiling in each direction) are all inside the image and valid.
+ * Returns the mask that `valid` becomes when its image is shifted by (shiftRows_px, shiftColumns_px).
+ * Pixel (y, x) is 1 when every pixel that a sub-pixel shift mixes into it is inside the image and
+ * valid: the floor and ceiling of y − shiftRows_px and of x − shiftColumns_px.
  */
 export function shiftValidMask(
   valid: Uint8Array,
