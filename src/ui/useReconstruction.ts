@@ -406,7 +406,9 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   );
 
   const startPinn = useCallback(() => {
+    // The object of the previous model would stand for the new one until its first epoch ends.
     setPinnProgress(null);
+    setPinnSnapshot(null);
     runPinnTraining(pinnOptions, (client) => client.trainPinn(pinnOptions), 'a new network is being trained…');
   }, [pinnOptions, runPinnTraining]);
 

@@ -68,6 +68,20 @@ describe('PinnRunner', () => {
     runner.dispose();
   });
 
+  it('skips the final stitch before a completed epoch', async () => {
+    const runner = new PinnRunner();
+    const updates: PinnProgress[] = [];
+    // The 5th call comes before the third batch of epoch 1.
+    let checks = 0;
+    const stopped = await runner.run(dataset, OPTIONS, hooksWith(() => (checks += 1) >= 5, updates));
+    expect(stopped.epochsDone).toBe(0);
+    expect(stopped.interruptedEpoch).toEqual({ epoch: 1, batchesDone: 2, batchesPerEpoch: 5 });
+    expect(stopped.inference_ms).toBe(0);
+    expect(runner.snapshot).toBeNull();
+    expect(updates.at(-1)?.snapshot).toBeUndefined();
+    runner.dispose();
+  });
+
   it('reports the training of the model an inference used', async () => {
     const runner = new PinnRunner();
     const trained = await runner.run(dataset, OPTIONS, hooksWith(() => false));

@@ -211,6 +211,8 @@ export class PinnRunner {
     });
 
     let lastUpdate = hooks.now();
+    /** The last preview, which is the final result when its epoch is the one whose weights are kept. */
+    let preview: { epoch: number; snapshot: PinnSnapshot; inference_ms: number } | null = null;
     let result;
     try {
       result = await trainer.train(epochs, {
@@ -221,13 +223,18 @@ export class PinnRunner {
           lastUpdate = hooks.now();
           hooks.onProgress(progressOf(undefined, batchesDone, batchesPerEpoch));
         },
-        onEpochEnd: async (_report, model) => {
+        onEpochEnd: async (report, model) => {
           // The preview predicts every pattern, about a third of an epoch's cost, so it is skipped
           // when a stop was requested.
           await yieldToEventLoop();
-          const preview = hooks.shouldStop() ? undefined : toSnapshot(await reconstructObject(model, data), data);
+          preview = null;
+          if (!hooks.shouldStop()) {
+            const previewStarted = hooks.now();
+            const snapshot = toSnapshot(await reconstructObject(model, data), data);
+            preview = { epoch: report.epoch, snapshot, inference_ms: hooks.now() - previewStarted };
+          }
           lastUpdate = hooks.now();
-          hooks.onProgress(progressOf(preview));
+          hooks.onProgress(progressOf(preview?.snapshot));
         },
       });
     } catch (error) {
@@ -251,12 +258,11 @@ export class PinnRunner {
       finalValidationLoss: last && Number.isFinite(last.validationLoss) ? last.validationLoss : null,
       savedAt: '',
     };
-    const inferenceStarted = hooks.now();
-    const stitched = await reconstructObject(result.model, data);
-    const inference_ms = hooks.now() - inferenceStarted;
-    this.lastSnapshot = toSnapshot(stitched, data);
+    const final = await this.finalSnapshot(trainer, data, preview, hooks);
+    const inference_ms = final?.inference_ms ?? 0;
+    this.lastSnapshot = final?.snapshot ?? null;
     const interruptedEpoch = trainer.partialEpoch;
-    const ending = progressOf(this.lastSnapshot, interruptedEpoch?.batchesDone, interruptedEpoch?.batchesPerEpoch);
+    const ending = progressOf(final?.snapshot, interruptedEpoch?.batchesDone, interruptedEpoch?.batchesPerEpoch);
     hooks.onProgress({ ...ending, elapsed_ms: run.training_ms });
 
     return {
@@ -272,6 +278,24 @@ export class PinnRunner {
       patternCount: data.patternCount,
       backend: tf.getBackend(),
     };
+  }
+
+  /**
+   * Predicts and stitches the whole training scan with the kept weights. It reuses the last
+   * preview when that came from the same weights, and returns null before the first completed
+   * epoch, so that a Stop early in a slow run does not wait for a reconstruction of little use.
+   */
+  private async finalSnapshot(
+    trainer: PinnTrainer,
+    data: PinnTrainingData,
+    preview: { epoch: number; snapshot: PinnSnapshot; inference_ms: number } | null,
+    hooks: PinnRunHooks,
+  ): Promise<{ snapshot: PinnSnapshot; inference_ms: number } | null> {
+    if (trainer.epochsDone === 0) return null;
+    if (preview !== null && preview.epoch === trainer.bestEpoch) return preview;
+    const started = hooks.now();
+    const stitched = await reconstructObject(trainer.model, data);
+    return { snapshot: toSnapshot(stitched, data), inference_ms: hooks.now() - started };
   }
 
   /** Serialises the current model and its sidecar. */

@@ -251,6 +251,7 @@ export class PinnTrainer {
   private readonly reports: PinnEpochReport[] = [];
   private bestLoss = Number.POSITIVE_INFINITY;
   private bestWeights: tf.Tensor[] | null = null;
+  private bestEpochNumber: number | null = null;
   /** Weights of the last epoch, kept between two calls to train while the model contains the best ones. */
   private lastWeights: tf.Tensor[] | null = null;
   /** The epoch that a stop interrupted, which the next call to train continues. */
@@ -318,6 +319,11 @@ export class PinnTrainer {
       batchesDone: Math.ceil(pending.nextStart / batchSize),
       batchesPerEpoch: Math.ceil(pending.order.length / batchSize),
     };
+  }
+
+  /** The epoch whose weights the model contains between calls to train, or null before the first epoch. */
+  get bestEpoch(): number | null {
+    return this.bestEpochNumber;
   }
 
   /** Learning rate the next epoch will use. */
@@ -473,6 +479,7 @@ export class PinnTrainer {
       this.epochsSinceDecay = 0;
       if (this.bestWeights !== null) tf.dispose(this.bestWeights);
       this.bestWeights = snapshot(this.variables);
+      this.bestEpochNumber = this.reports.length;
       return false;
     }
     this.epochsSinceBest += 1;

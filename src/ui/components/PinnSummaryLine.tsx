@@ -19,9 +19,11 @@ export function describePinnSummary(summary: PinnRunSummary): string {
       `stopped during epoch ${interrupted.epoch} (${formatEpochs(summary.epochsDone)} completed, ` +
       `${interrupted.batchesDone} of ${interrupted.batchesPerEpoch} batches of epoch ${interrupted.epoch})`;
   } else ending = `stopped after ${formatEpochs(summary.epochsDone)}`;
+  // The worker stitches no object before the first completed epoch.
+  const result = summary.epochsDone > 0 ? inference : 'no object stitched before the first epoch completes';
   return (
     `PtychoPINN ${ending} on ${scan}, a network of ${(summary.parameterCount / 1e6).toFixed(2)} M parameters: ` +
-    `training ${(summary.training_ms / 1000).toFixed(1)} s, ${inference}.`
+    `training ${(summary.training_ms / 1000).toFixed(1)} s, ${result}.`
   );
 }
 

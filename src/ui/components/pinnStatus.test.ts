@@ -146,6 +146,19 @@ describe('describePinnSummary', () => {
     );
   });
 
+  it('mentions no stitch before the first epoch', () => {
+    const summary = {
+      ...TRAINED,
+      epochsDone: 0,
+      stopReason: 'cancelled' as const,
+      inference_ms: 0,
+      interruptedEpoch: { epoch: 1, batchesDone: 3, batchesPerEpoch: 31 },
+    };
+    expect(describePinnSummary(summary)).toMatch(
+      /stopped during epoch 1 \(0 epochs completed, .*training 12\.0 s, no object stitched before the first epoch completes\.$/,
+    );
+  });
+
   it('describes an inference', () => {
     expect(describePinnSummary(INFERRED)).toBe(
       'PtychoPINN reconstructed 516 patterns of 32² with the model: inference and stitching 5.20 s on cpu.',
