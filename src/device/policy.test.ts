@@ -9,6 +9,7 @@ import {
   describeResolution,
   isSoftwareRenderer,
   parseRequestedBackend,
+  softwareRendererName,
   requestedBackendFrom,
   resolveBackend,
   type AdapterSummary,
@@ -174,7 +175,7 @@ describe('resolveBackend with auto', () => {
     const { headline, banner } = describeResolution(resolution);
     expect(headline).toBe(`Running on WebGL (${renderer})`);
     expect(banner).toContain('runs on WebGL because WebGPU could not be used');
-    expect(banner).toContain(`This WebGL is a software renderer (${renderer})`);
+    expect(banner).toContain('This WebGL is a software renderer (SwiftShader) that emulates a GPU on the CPU');
     expect(banner).toContain('usually much slower than the cpu backend: choose cpu in the Compute backend list.');
     expect(banner).not.toContain('slower than on WebGPU');
   });
@@ -504,6 +505,13 @@ describe('isSoftwareRenderer', () => {
     'Software Rasterizer',
   ])('flags %s', (renderer) => {
     expect(isSoftwareRenderer(renderer)).toBe(true);
+    expect(softwareRendererName(renderer)).not.toBeNull();
+  });
+
+  it('names the implementation as spelled', () => {
+    expect(softwareRendererName('llvmpipe (LLVM 15.0.7, 256 bits)')).toBe('llvmpipe');
+    expect(softwareRendererName('ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)')).toBe('SwiftShader');
+    expect(softwareRendererName('Apple M1')).toBeNull();
   });
 
   it.each([

@@ -32,6 +32,11 @@ export function isSoftwareRenderer(renderer: string): boolean {
   return SOFTWARE_RENDERER_PATTERN.test(renderer);
 }
 
+/** Returns the software implementation's name as the renderer string spells it, such as "SwiftShader", or null. */
+export function softwareRendererName(renderer: string): string | null {
+  return SOFTWARE_RENDERER_PATTERN.exec(renderer)?.[0] ?? null;
+}
+
 const DISPLAY_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' };
 
 /** The fields of a WebGPU adapter's `GPUAdapterInfo` that the policy reports. */
@@ -371,7 +376,7 @@ export function describeResolution(resolution: BackendResolution): { headline: s
     // One headless Chrome measurement: 3 rPIE iterations took 69.6 s on SwiftShader WebGL and
     // 3.2 s on the cpu backend.
     slowdown =
-      `This WebGL is a software renderer (${resolution.webGlRenderer}) that emulates a GPU on the CPU, ` +
+      `This WebGL is a software renderer (${softwareRendererName(resolution.webGlRenderer ?? '') ?? 'software'}) that emulates a GPU on the CPU, ` +
       'so it is usually much slower than the cpu backend: choose cpu in the Compute backend list.';
   }
   // auto has already tried WebGPU, so the advice names no backend to try. A different browser is
