@@ -40,7 +40,7 @@ function scanWith(patternSize: number, countsInCrop: number, patternCount = 3): 
       }
     }
   }
-  return { name: `scan${patternSize}.npz`, patternCount, patternSize, intensities };
+  return { patternCount, patternSize, intensities };
 }
 
 describe('meanCountsInCentralCrop', () => {
@@ -60,7 +60,7 @@ describe('meanCountsInCentralCrop', () => {
 describe('checkModelForScan', () => {
   it('blocks patterns smaller than the model', () => {
     const check = checkModelForScan({ ...sidecar, patternSize: 128 }, scanWith(64, 1000));
-    expect(check.blocker).toMatch(/^This model reads 128 × 128 patterns and scan64\.npz has 64 × 64 patterns, so it cannot reconstruct this scan\./);
+    expect(check.blocker).toMatch(/^This model reads 128 × 128 patterns and this scan has 64 × 64 patterns, so the model cannot reconstruct it\./);
     expect(check.blocker).toMatch(/Load a scan with patterns of at least 128 × 128, or train a model on this scan\./);
     expect(check.warnings).toEqual([]);
   });

@@ -22,7 +22,7 @@ export interface ModelScanCheck {
 }
 
 /** The parts of a scan that the check reads. */
-export type ScanForModelCheck = Pick<ScanDataset, 'name' | 'patternCount' | 'patternSize' | 'intensities'>;
+export type ScanForModelCheck = Pick<ScanDataset, 'patternCount' | 'patternSize' | 'intensities'>;
 
 /**
  * Returns the mean photon count per pattern over the central cropSize × cropSize of patterns
@@ -58,8 +58,8 @@ export function checkModelForScan(sidecar: PinnSidecar, scan: ScanForModelCheck)
   if (modelSize > scan.patternSize) {
     return {
       blocker:
-        `This model reads ${modelSize} × ${modelSize} patterns and ${scan.name} has ${scan.patternSize} × ${scan.patternSize} patterns, ` +
-        `so it cannot reconstruct this scan. Load a scan with patterns of at least ${modelSize} × ${modelSize}, or train a model on this scan.`,
+        `This model reads ${modelSize} × ${modelSize} patterns and this scan has ${scan.patternSize} × ${scan.patternSize} patterns, ` +
+        `so the model cannot reconstruct it. Load a scan with patterns of at least ${modelSize} × ${modelSize}, or train a model on this scan.`,
       warnings: [],
     };
   }
@@ -67,7 +67,7 @@ export function checkModelForScan(sidecar: PinnSidecar, scan: ScanForModelCheck)
   if (!(meanCounts > 0) || !Number.isFinite(meanCounts)) {
     return {
       blocker:
-        `The central ${modelSize} × ${modelSize} of the patterns of ${scan.name} has a mean count of ${meanCounts}, ` +
+        `The central ${modelSize} × ${modelSize} of this scan's patterns has a mean count of ${meanCounts}, ` +
         'so the patterns cannot be normalised. Check that the scan holds photon counts.',
       warnings: [],
     };

@@ -36,7 +36,7 @@ function fileOf(name: string, bytes: Uint8Array): Pick<File, 'name' | 'arrayBuff
 /** Builds a scan of `patternCount` flat patterns of side `patternSize` with `countsPerPixel` counts in every pixel. */
 function flatScan(patternSize: number, countsPerPixel: number, patternCount = 2) {
   const intensities = new Float32Array(patternCount * patternSize * patternSize).fill(countsPerPixel);
-  return { name: 'scan.npz', patternCount, patternSize, intensities };
+  return { patternCount, patternSize, intensities };
 }
 
 function render(props: Partial<Parameters<typeof PinnModelFiles>[0]>): string {
