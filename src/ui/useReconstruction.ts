@@ -273,14 +273,20 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
     setProgress(null);
     setSummary(null);
     setPinnSnapshot(null);
-    setPinnProgress(null);
     setPinnSummary(null);
+    setPinnActivity(null);
     setHalves(null);
     setRunError(null);
     setRunState('idle');
     // The worker ends the training run on another scan, and a new backend starts a new worker.
     setResumablePinn(null);
   }, [dataset, requested]);
+
+  // The worker keeps its model for another scan, so the model's training record stays until a new
+  // backend starts a new worker without it.
+  useEffect(() => {
+    setPinnProgress(null);
+  }, [requested]);
 
   // A start point is made for one scan, so another scan drops it. A network input too large for
   // the new scan's patterns is lowered, so that Train stays available.
