@@ -37,6 +37,9 @@ async function waitForEnabled(page, name) {
 
 async function trainSmallPinn(page) {
   await page.getByRole('combobox', { name: 'Reconstruction method' }).selectOption('pinn');
+  // Before any result, no views section is rendered empty.
+  const emptyViews = await page.locator('section.views').evaluateAll((sections) => sections.filter((s) => s.childElementCount === 0).length);
+  assert.equal(emptyViews, 0, 'no empty views section');
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(EPOCHS));
   await page.getByRole('spinbutton', { name: /Patterns used/ }).fill(String(PATTERNS));
   await page.getByRole('combobox', { name: 'Network width' }).selectOption('0.125');
@@ -113,12 +116,17 @@ describe('PtychoPINN stop and resume on webgl', () => {
       const summary = page.getByTestId('pinn-summary');
       await summary.waitFor({ timeout: RUN_TIMEOUT_MS });
       const stoppedText = await summary.textContent();
-      const stoppedAt = Number(/stopped after (\d+) epochs/.exec(stoppedText)?.[1]);
+      // A stop inside an epoch leaves that epoch off the curve and counts only the completed ones.
+      const stoppedMatch = /stopped (?:after (\d+) epochs?|during epoch \d+ \((\d+) epochs? completed)/.exec(stoppedText);
+      const stoppedAt = Number(stoppedMatch?.[1] ?? stoppedMatch?.[2]);
       assert.ok(stoppedAt >= 1, `expected a stop after epoch 1 or later, received "${stoppedText}"`);
       assert.ok(stoppedAt < 3, `expected a stop before epoch 3 ended, received "${stoppedText}"`);
+      const stoppedLosses = JSON.parse(await page.getByTestId('pinn-losses').getAttribute('data-train'));
+      assert.equal(stoppedLosses.length, stoppedAt, `only completed epochs are on the curve: ${stoppedLosses}`);
 
       await page.getByRole('spinbutton', { name: 'Epochs' }).fill('2');
       const note = page.getByTestId('pinn-resume-note');
+      await page.screenshot({ path: join(artifactDir, 'pinn-stopped-webgl.png'), fullPage: true });
       assert.match(await note.textContent(), new RegExp(`continues from epoch ${stoppedAt} for 2 more epochs`));
       await waitForEnabled(page, 'Resume');
       await page.getByRole('button', { name: 'Resume' }).click();
@@ -153,6 +161,17 @@ describe('PtychoPINN model files', () => {
       await page.getByTestId('pattern-count').waitFor();
       await trainSmallPinn(page);
 
+      // Reconstructing with the model just trained keeps its loss curve and shows its own status.
+      await page.getByRole('button', { name: 'Reconstruct with this model' }).click();
+      await page
+        .getByTestId('pinn-progress-text')
+        .filter({ hasText: /Reconstructed 516 patterns with the model in/ })
+        .waitFor({ timeout: RUN_TIMEOUT_MS });
+      const keptLosses = JSON.parse(await page.getByTestId('pinn-losses').getAttribute('data-train'));
+      assert.equal(keptLosses.length, EPOCHS, `the loss curve must stay, received ${keptLosses}`);
+      assert.match(await page.getByTestId('pinn-model').textContent(), new RegExp(`trained here: ${EPOCHS} epochs`));
+      await page.screenshot({ path: join(artifactDir, 'pinn-trained-then-inferred-cpu.png'), fullPage: true });
+
       const downloadEvent = page.waitForEvent('download');
       await page.getByRole('button', { name: 'Save model' }).click();
       const download = await downloadEvent;
@@ -176,6 +195,9 @@ describe('PtychoPINN model files', () => {
       await page.getByTestId('pinn-summary').waitFor({ timeout: RUN_TIMEOUT_MS });
       assert.match(await page.getByTestId('pinn-summary').textContent(), /reconstructed 516 patterns of 64² with the model/);
       await page.getByTestId('pinn-phase').waitFor();
+      // A loaded model has no training record to chart, and the settings show its width.
+      assert.equal(await page.getByTestId('pinn-losses').count(), 0);
+      assert.equal(await page.getByRole('combobox', { name: 'Network width' }).inputValue(), '0.125');
     } finally {
       await browser.close();
       rmSync(downloads, { recursive: true, force: true });
