@@ -100,6 +100,7 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
           onSave={session.savePinnModel}
           onLoad={session.loadPinnModel}
           onInfer={session.inferPinn}
+          scan={dataset}
         />
       )}
       {method === 'pie' ? (
