@@ -88,7 +88,17 @@ export function App() {
       </header>
 
       <section className="device" aria-label="Compute backend">
-        <BackendSelect value={requested} disabled={running} onChange={changeBackend} />
+        <BackendSelect
+          value={requested}
+          disabled={running}
+          onChange={changeBackend}
+          losses={{
+            pieResult: session.snapshot !== null,
+            pinnResult: session.pinnSnapshot !== null,
+            pinnModel: session.pinnModelLabel !== null,
+            halves: session.halves !== null,
+          }}
+        />
         {urlProblem && (
           <p className="banner banner-error" role="alert">
             {urlProblem}
