@@ -1,7 +1,7 @@
 // Times PtychoPINN training and whole-scan inference on the tfjs 'cpu' backend in Node, on the
-// bundled Siemens-star scan at N = 64, batch 16, filterScale 1/8, with the convolution kernels
-// used before the WebAssembly SIMD ones (stock tfjs, with the flat-array JavaScript filter
-// gradient) or with the WebAssembly SIMD ones:
+// bundled Siemens-star scan at N = 64, batch 16, filterScale 1/8 (PINN_CPU_FILTER_SCALE sets
+// another width), with the convolution kernels used before the WebAssembly SIMD ones (stock tfjs,
+// with the flat-array JavaScript filter gradient) or with the WebAssembly SIMD ones:
 //   PINN_CPU_KERNELS=stock npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
 //   PINN_CPU_KERNELS=wasm  npx vitest bench --run src/solvers/pinn/pinnCpu.bench.ts
 // PINN_CPU_FLAT_KERNELS=stock keeps the stock tfjs kernels that flatArrayKernels.ts replaces
@@ -29,7 +29,8 @@ const kernels = process.env.PINN_CPU_KERNELS ?? 'wasm';
 const flatKernels = process.env.PINN_CPU_FLAT_KERNELS ?? 'flat';
 const TRAINING_PATTERNS = 64;
 const BATCH_SIZE = 16;
-const FILTER_SCALE = 0.125;
+/** Network width; PINN_CPU_FILTER_SCALE=1 times the published network. */
+const FILTER_SCALE = Number(process.env.PINN_CPU_FILTER_SCALE ?? 0.125);
 
 /**
  * Puts back the kernels that PtychoPINN used on 'cpu' before the WebAssembly ones: the stock
@@ -109,7 +110,7 @@ async function runOnce(): Promise<void> {
   const trainingRate = TRAINING_PATTERNS / epochSeconds[1];
   const inferenceRate = data.patternCount / predictSeconds;
   console.log(
-    `PtychoPINN cpu (${kernels} convolution kernels, ${flatKernels} other kernels), Node ${process.version}: training ${trainingRate.toFixed(2)} patterns/s ` +
+    `PtychoPINN cpu, width ${FILTER_SCALE} (${kernels} convolution kernels, ${flatKernels} other kernels), Node ${process.version}: training ${trainingRate.toFixed(2)} patterns/s ` +
       `(epochs ${epochSeconds.map((s) => s.toFixed(2)).join(', ')} s), inference ${inferenceRate.toFixed(1)} patterns/s ` +
       `(${data.patternCount} patterns in ${predictSeconds.toFixed(2)} s), inference + stitching ` +
       `${inferenceAndStitchSeconds.toFixed(2)} s, numTensors ${tensorsBefore} → ${tensorsAfter}`,
