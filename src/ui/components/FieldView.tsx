@@ -21,8 +21,9 @@ interface Props {
   testId?: string;
 }
 
-function formatTick(value: number): string {
-  if (value === 0) return '0';
+/** Formats a colour-bar end; a value below 1e-6 of the bar's larger end is rounding noise and shows as 0. */
+function formatTick(value: number, barScale: number): string {
+  if (value === 0 || Math.abs(value) < 1e-6 * barScale) return '0';
   const magnitude = Math.abs(value);
   return magnitude >= 1000 || magnitude < 0.01 ? value.toExponential(1) : value.toFixed(2);
 }
@@ -102,10 +103,10 @@ export function FieldView({
         aria-label={`${title}, ${image.width}×${image.height} pixels`}
       />
       <div className="colour-bar">
-        <span>{formatTick(low)}</span>
+        <span>{formatTick(low, Math.max(Math.abs(low), Math.abs(high)))}</span>
         <canvas ref={barRef} width={200} height={10} aria-hidden="true" />
         <span>
-          {formatTick(high)} {unit}
+          {formatTick(high, Math.max(Math.abs(low), Math.abs(high)))} {unit}
         </span>
       </div>
     </figure>
