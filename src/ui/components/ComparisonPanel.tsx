@@ -63,7 +63,7 @@ export function ComparisonPanel({ pie, pieSummary, pinn, pinnSummary }: Props) {
   }, [pie, pinn]);
 
   const pieTime = pieSummary
-    ? `rPIE: ${formatIterations(pieSummary.iterationsDone)} in ${formatSeconds(pieSummary.elapsed_ms / 1000)} on ${pieSummary.backend}`
+    ? `rPIE: ${formatIterations(pieSummary.iterationsDone)}${pieSummary.stopped ? ' (stopped early)' : ''} in ${formatSeconds(pieSummary.elapsed_ms / 1000)} on ${pieSummary.backend}`
     : 'rPIE: time not recorded';
   const pinnTime = pinnSummary ? describePinnTime(pinnSummary) : 'PtychoPINN: time not recorded';
 
