@@ -44,7 +44,17 @@ export class NonFiniteObjectError extends Error {
   override readonly name = 'NonFiniteObjectError';
 }
 
-/** Runs the network on the normalised amplitudes [M, n, n] in batches and returns amplitude and phase patches. */
+/**
+ * Runs the network on the normalised amplitudes [M, n, n] in batches and returns amplitude and phase patches.
+ *
+ * NOTE: this is slow on a software WebGPU adapter (SwiftShader in Chromium 156). TensorFlow.js
+ * 4.22's FusedConv2D shaders took about 99 % of the time there, 6 to 9 s per batch of 16 at 1/8
+ * width on a shared 2-core machine. The time grows in proportion to the batch size, so a larger
+ * batch does not help. The programs tfjs picks for a 3 × 3 convolution (a tiled matrix product,
+ * or im2col and then one) stage tiles in workgroup memory behind barriers. Its
+ * `WEBGPU_USE_NAIVE_CONV2D_DEBUG` program has none, but there it gave different values on every
+ * run, with invalid-pipeline warnings in the console, so it is not used.
+ */
 export async function predictPatches(
   model: tf.LayersModel,
   amplitudes: Float32Array,
