@@ -1,0 +1,103 @@
+/**
+ * Page for bench/pinn-inference/run.mjs. It times PtychoPINN inference of the bundled scan at N = 64
+ * with a 1/8-width model of random weights, which costs the same as a trained one. It also loads
+ * the kernel lab, so rPIE runs through window.ptychoLab.benchPie in the same browser.
+ */
+import '../../src/lab/main';
+
+import * as tf from '@tensorflow/tfjs';
+
+import { loadBundledSiemensStar } from '../../src/data/siemensStar';
+import { preparePinnData, type PinnTrainingData } from '../../src/solvers/pinn/dataPrep';
+import { buildPinnModel } from '../../src/solvers/pinn/model';
+import { predictPatches, stitchPatches } from '../../src/solvers/pinn/stitch';
+
+const PATTERN_SIZE = 64;
+
+let model: tf.LayersModel | null = null;
+let data: PinnTrainingData | null = null;
+
+function loaded(): { model: tf.LayersModel; data: PinnTrainingData } {
+  if (model === null || data === null) throw new Error('No model is loaded. Call probe.setup(backend) first.');
+  return { model, data };
+}
+
+/** Starts `backend`, prepares the bundled scan and builds a seeded 1/8-width model. */
+async function setup(backend: 'cpu' | 'webgl' | 'webgpu'): Promise<{ ok: boolean; patterns: number }> {
+  const started = await window.ptychoLab.useBackend(backend);
+  data ??= await preparePinnData(await loadBundledSiemensStar(), { patternSize: PATTERN_SIZE });
+  model?.dispose();
+  model = buildPinnModel({ patternSize: PATTERN_SIZE, filterScale: 0.125, seed: 1 });
+  return { ok: started.ok, patterns: data.patternCount };
+}
+
+/** Sets TensorFlow.js flags, for example the webgpu convolution program choices. */
+function setFlags(flags: Record<string, number | boolean | string>): void {
+  for (const [name, value] of Object.entries(flags)) tf.env().set(name, value);
+}
+
+/** Times prediction of every pattern at `batchSize`, then stitching, in seconds each. */
+async function timeWholeScan(batchSize: number): Promise<{ predict_s: number; stitch_s: number }> {
+  const { model, data } = loaded();
+  const started = performance.now();
+  const patches = await predictPatches(model, data.amplitudes, data.patternCount, PATTERN_SIZE, batchSize);
+  const predicted = performance.now();
+  stitchPatches(patches, data.patternCount, PATTERN_SIZE, data.positionY_px, data.positionX_px);
+  const stitched = performance.now();
+  return { predict_s: (predicted - started) / 1000, stitch_s: (stitched - predicted) / 1000 };
+}
+
+/** Predicts the first `batchSize` patterns as one batch, `repeats` times, and returns ms per run. */
+async function timeBatch(batchSize: number, repeats: number): Promise<number[]> {
+  const { model, data } = loaded();
+  const input = tf.tensor4d(data.amplitudes.subarray(0, batchSize * PATTERN_SIZE ** 2), [batchSize, PATTERN_SIZE, PATTERN_SIZE, 1]);
+  const runs_ms: number[] = [];
+  try {
+    for (let run = 0; run < repeats; run += 1) {
+      const started = performance.now();
+      const outputs = model.predict(input) as tf.Tensor[];
+      await Promise.all(outputs.map((output) => output.data()));
+      runs_ms.push(performance.now() - started);
+      tf.dispose(outputs);
+    }
+  } finally {
+    input.dispose();
+  }
+  return runs_ms;
+}
+
+/** Predicts one batch under tf.profile and returns the kernel time and call count per kernel name. */
+async function profileBatch(batchSize: number): Promise<Record<string, { calls: number; ms: number }>> {
+  const { model, data } = loaded();
+  const input = tf.tensor4d(data.amplitudes.subarray(0, batchSize * PATTERN_SIZE ** 2), [batchSize, PATTERN_SIZE, PATTERN_SIZE, 1]);
+  try {
+    const info = await tf.profile(async () => {
+      const outputs = model.predict(input) as tf.Tensor[];
+      await Promise.all(outputs.map((output) => output.data()));
+      tf.dispose(outputs);
+    });
+    const perKernel: Record<string, { calls: number; ms: number }> = {};
+    for (const kernel of info.kernels) {
+      const entry = (perKernel[kernel.name] ??= { calls: 0, ms: 0 });
+      entry.calls += 1;
+      entry.ms += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    }
+    return perKernel;
+  } finally {
+    input.dispose();
+  }
+}
+
+declare global {
+  interface Window {
+    probe: {
+      setup: typeof setup;
+      setFlags: typeof setFlags;
+      timeWholeScan: typeof timeWholeScan;
+      timeBatch: typeof timeBatch;
+      profileBatch: typeof profileBatch;
+    };
+  }
+}
+
+window.probe = { setup, setFlags, timeWholeScan, timeBatch, profileBatch };
