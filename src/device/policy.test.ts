@@ -303,7 +303,7 @@ describe('resolveBackend with auto', () => {
 
     expect(resolution.backend).toBe('webgpu');
     expect(resolution.notices).toEqual([SOFTWARE_ADAPTER_NOTICE]);
-    expect(resolution.notices[0]).toBe('software WebGPU adapter: slower than a hardware GPU');
+    expect(resolution.notices[0]).toBe('software WebGPU adapter: slower than a hardware GPU, and usually slower than the cpu backend');
     expect(resolution.adapterDescription).toBe('Google SwiftShader');
     expect(describeResolution(resolution)).toEqual({ headline: 'Running on WebGPU (Google SwiftShader)', banner: null });
   });

@@ -16,7 +16,7 @@ export type RequestedBackend = 'auto' | BackendName;
 /** Prefix of the one console line that reports the resolved backend. */
 export const LOG_PREFIX = '[ptychoscope:device]';
 
-export const SOFTWARE_ADAPTER_NOTICE = 'software WebGPU adapter: slower than a hardware GPU';
+export const SOFTWARE_ADAPTER_NOTICE = 'software WebGPU adapter: slower than a hardware GPU, and usually slower than the cpu backend';
 
 export const SOFTWARE_WEBGL_NOTICE = 'software WebGL renderer: usually slower than the cpu backend';
 
