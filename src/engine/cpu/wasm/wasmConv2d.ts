@@ -101,6 +101,13 @@ function alignToCacheLine(address: number): number {
   return Math.ceil(address / 64) * 64;
 }
 
+/** Sizes of the zero-padded input and of the output of a stride-1 convolution with a kh × kw filter. */
+function paddedGeometry(request: Pick<Conv2dRequest, 'height' | 'width' | 'kh' | 'kw' | 'padding'>) {
+  const paddedHeight = request.height + request.padding.top + request.padding.bottom;
+  const paddedWidth = request.width + request.padding.left + request.padding.right;
+  return { paddedHeight, paddedWidth, outHeight: paddedHeight - request.kh + 1, outWidth: paddedWidth - request.kw + 1 };
+}
+
 /** The conv2d module on its own growable memory, which it reuses across calls. */
 export class WasmConv2d {
   private readonly exports: Conv2dExports;
@@ -130,10 +137,7 @@ export class WasmConv2d {
   /** Returns the output [batch, outHeight, outWidth, outChannels] in a new array. */
   conv2d(request: Conv2dRequest): Float32Array {
     const { batch, height, width, inChannels, kh, kw, outChannels, padding } = request;
-    const paddedHeight = height + padding.top + padding.bottom;
-    const paddedWidth = width + padding.left + padding.right;
-    const outHeight = paddedHeight - kh + 1;
-    const outWidth = paddedWidth - kw + 1;
+    const { paddedHeight, paddedWidth, outHeight, outWidth } = paddedGeometry(request);
     if (outHeight < 1 || outWidth < 1) {
       throw new Error(
         `wasmConv2d: a ${kh}×${kw} filter does not fit the padded ${paddedHeight}×${paddedWidth} input.`,
@@ -199,10 +203,7 @@ export class WasmConv2d {
    */
   filterGradient(request: FilterGradientRequest): Float32Array {
     const { batch, height, width, inChannels, kh, kw, outChannels, padding } = request;
-    const paddedHeight = height + padding.top + padding.bottom;
-    const paddedWidth = width + padding.left + padding.right;
-    const outHeight = paddedHeight - kh + 1;
-    const outWidth = paddedWidth - kw + 1;
+    const { paddedHeight, paddedWidth, outHeight, outWidth } = paddedGeometry(request);
     if (outHeight < 1 || outWidth < 1 || request.dy.length !== batch * outHeight * outWidth * outChannels) {
       throw new Error(
         `wasmConv2d: dy of ${request.dy.length} values does not match a ${kh}×${kw} filter on the padded ` +
