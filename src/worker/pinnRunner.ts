@@ -18,6 +18,7 @@ import {
   loadModelFiles,
   parseSidecar,
   PINN_SIDECAR_VERSION,
+  readTrainedProbe,
   saveModelFiles,
   type PinnSidecar,
   type SavedPinnModel,
@@ -25,7 +26,7 @@ import {
 import { validatePinnRunOptions, type PinnRunOptions } from '../solvers/pinn/runOptions';
 import { reconstructObject, type StitchedObject } from '../solvers/pinn/stitch';
 import { PinnTrainer } from '../solvers/pinn/train';
-import type { PinnProgress, PinnRunSummary, PinnSnapshot } from './protocol';
+import type { PinnProbeState, PinnProgress, PinnRunSummary, PinnSnapshot } from './protocol';
 
 /** Minimum time between two progress updates sent in the middle of an epoch. */
 const BATCH_PROGRESS_INTERVAL_MS = 3000;
@@ -41,8 +42,9 @@ export interface PinnRunHooks {
   now(): number;
 }
 
-function toSnapshot(stitched: StitchedObject, data: PinnTrainingData): PinnSnapshot {
+function toSnapshot(stitched: StitchedObject, data: PinnTrainingData, probe?: PinnProbeState): PinnSnapshot {
   return {
+    ...(probe ? { probe } : {}),
     object: stitched.object,
     objectHeight: stitched.height,
     objectWidth: stitched.width,
@@ -51,6 +53,21 @@ function toSnapshot(stitched: StitchedObject, data: PinnTrainingData): PinnSnaps
     originX_px: stitched.originX_px * data.pixelSizeRatio,
     pixelSizeRatio: data.pixelSizeRatio,
   };
+}
+
+/** Reads the trainer's probe when it is being trained; a fixed probe is not copied. */
+async function probeStateOf(trainer: PinnTrainer, trainableProbe: boolean): Promise<PinnProbeState> {
+  if (!trainableProbe) return { kind: 'fixed' };
+  return { kind: 'trained', probe: await trainer.probeValues(), probeSize: trainer.normalization.patternSize };
+}
+
+/** Returns the probe a saved model records: probe.npy when present, else the sidecar's flag, else null. */
+function savedProbeState(files: SavedPinnModel, sidecar: PinnSidecar): PinnProbeState | null {
+  if (files.probeNpy) {
+    const { values, size } = readTrainedProbe(files.probeNpy);
+    return { kind: 'trained', probe: values, probeSize: size };
+  }
+  return sidecar.trainableProbe === false ? { kind: 'fixed' } : null;
 }
 
 /** A training run that can resume: the trainer and what it was built from. */
@@ -78,6 +95,8 @@ export class PinnRunner {
   /** Description of the current model, written as the sidecar when it is saved. */
   private sidecar: PinnSidecar | null = null;
   private lastSnapshot: PinnSnapshot | null = null;
+  /** Probe of the current model's training run; null when a loaded model records none. */
+  private probeState: PinnProbeState | null = null;
   private resumable: ResumableRun | null = null;
 
   /** The stitched object of the last finished or stopped run. */
@@ -96,6 +115,7 @@ export class PinnRunner {
     this.modelOrigin = null;
     this.sidecar = null;
     this.lastSnapshot = null;
+    this.probeState = null;
   }
 
   /**
@@ -230,7 +250,8 @@ export class PinnRunner {
           preview = null;
           if (!hooks.shouldStop()) {
             const previewStarted = hooks.now();
-            const snapshot = toSnapshot(await reconstructObject(model, data), data);
+            const probe = await probeStateOf(trainer, options.trainableProbe);
+            const snapshot = toSnapshot(await reconstructObject(model, data), data, probe);
             preview = { epoch: report.epoch, snapshot, inference_ms: hooks.now() - previewStarted };
           }
           lastUpdate = hooks.now();
@@ -256,13 +277,18 @@ export class PinnRunner {
       epochs: trainer.epochsDone,
       finalTrainLoss: last?.trainLoss ?? Number.NaN,
       finalValidationLoss: last && Number.isFinite(last.validationLoss) ? last.validationLoss : null,
+      trainableProbe: options.trainableProbe,
       savedAt: '',
     };
+    // result.probe is the probe of the kept (best) epoch, the one the final object goes with.
+    this.probeState = options.trainableProbe
+      ? { kind: 'trained', probe: result.probe, probeSize: data.patternSize }
+      : { kind: 'fixed' };
     const final = await this.finalSnapshot(trainer, data, preview, hooks);
     const inference_ms = final?.inference_ms ?? 0;
-    this.lastSnapshot = final?.snapshot ?? null;
+    this.lastSnapshot = final ? { ...final.snapshot, probe: this.probeState } : null;
     const interruptedEpoch = trainer.partialEpoch;
-    const ending = progressOf(final?.snapshot, interruptedEpoch?.batchesDone, interruptedEpoch?.batchesPerEpoch);
+    const ending = progressOf(this.lastSnapshot ?? undefined, interruptedEpoch?.batchesDone, interruptedEpoch?.batchesPerEpoch);
     hooks.onProgress({ ...ending, elapsed_ms: run.training_ms });
 
     return {
@@ -301,7 +327,11 @@ export class PinnRunner {
   /** Serialises the current model and its sidecar. */
   async save(): Promise<SavedPinnModel> {
     if (!this.model || !this.sidecar) throw new Error('No PtychoPINN model to save: train one or load one first.');
-    return saveModelFiles(this.model, { ...this.sidecar, savedAt: new Date().toISOString() });
+    const trainedProbe =
+      this.probeState?.kind === 'trained'
+        ? { values: this.probeState.probe, size: this.probeState.probeSize }
+        : undefined;
+    return saveModelFiles(this.model, { ...this.sidecar, savedAt: new Date().toISOString() }, trainedProbe);
   }
 
   /** Replaces the current model by a saved one; returns its sidecar. */
@@ -321,6 +351,7 @@ export class PinnRunner {
     this.modelOrigin = { source: 'loaded', training_ms: 0 };
     this.sidecar = sidecar;
     this.lastSnapshot = null;
+    this.probeState = savedProbeState(files, sidecar);
     return sidecar;
   }
 
@@ -338,7 +369,7 @@ export class PinnRunner {
     const data = await preparePinnData(dataset, { patternSize });
     const stitched = await reconstructObject(this.model, data);
     const inference_ms = hooks.now() - started;
-    this.lastSnapshot = toSnapshot(stitched, data);
+    this.lastSnapshot = toSnapshot(stitched, data, this.probeState ?? undefined);
     const origin: ModelOrigin = this.modelOrigin ?? { source: 'loaded', training_ms: 0 };
     const history = this.resumable?.trainer.history ?? [];
     hooks.onProgress({

@@ -69,7 +69,16 @@ export interface PinnSnapshot {
   originX_px: number;
   /** Size of one network object pixel in dataset object pixels: N/n, 2 when 128² patterns are cropped to 64². */
   pixelSizeRatio: number;
+  /** Probe of the physics layer; absent when unknown, as for a loaded model saved before probes were recorded. */
+  probe?: PinnProbeState;
 }
+
+/**
+ * Probe of a PtychoPINN run: 'trained' carries the fitted probe [probeSize, probeSize, 2],
+ * interleaved complex in network units on the network's n × n grid. 'fixed' means the run kept
+ * the scan file's probe.
+ */
+export type PinnProbeState = { kind: 'trained'; probe: Float32Array; probeSize: number } | { kind: 'fixed' };
 
 export interface PinnProgress {
   /**

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { DataFormatError, describeLeadingBytes } from '../../data/errors';
+import { createNpyArray, readNpy, writeNpy } from '../../data/npy';
 import { findZipEntry, openZip, readZipEntry, writeZip, type ZipArchive, type ZipEntry } from '../../data/zip';
 import './model';
 import type { PinnNormalization } from './normalization';
@@ -31,7 +32,18 @@ export interface PinnSidecar {
   epochs: number;
   finalTrainLoss: number;
   finalValidationLoss: number | null;
+  /**
+   * Whether the probe was trained along with the network. Sidecars saved before this field
+   * existed lack it, so a missing value means not recorded, not false.
+   */
+  trainableProbe?: boolean;
   savedAt: string;
+}
+
+/** A probe fitted during training: [size, size] complex as interleaved float32 (re, im) pairs. */
+export interface PinnTrainedProbe {
+  values: Float32Array;
+  size: number;
 }
 
 export interface SavedPinnModel {
@@ -40,10 +52,25 @@ export interface SavedPinnModel {
   weights: ArrayBuffer;
   /** Sidecar JSON text. */
   sidecarJson: string;
+  /**
+   * probe.npy bytes: the trained probe as complex64 [n, n] in network units. Absent when the probe
+   * was not trained and in archives saved before probes were stored. Inference does not read it.
+   */
+  probeNpy?: Uint8Array;
 }
 
-/** Serialises `model` and its sidecar into three files' contents. */
-export async function saveModelFiles(model: tf.LayersModel, sidecar: PinnSidecar): Promise<SavedPinnModel> {
+/** Archive entry of the trained probe, next to the other three files. */
+export const PINN_PROBE_ENTRY = 'probe.npy';
+
+/**
+ * Serialises `model` and its sidecar into three files' contents, plus probe.npy when
+ * `trainedProbe` is given.
+ */
+export async function saveModelFiles(
+  model: tf.LayersModel,
+  sidecar: PinnSidecar,
+  trainedProbe?: PinnTrainedProbe,
+): Promise<SavedPinnModel> {
   let saved: tf.io.ModelArtifacts | null = null;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -62,7 +89,27 @@ export async function saveModelFiles(model: tf.LayersModel, sidecar: PinnSidecar
     generatedBy: `TensorFlow.js ${tf.version.tfjs}`,
     weightsManifest: [{ paths: [PINN_WEIGHTS_FILE], weights: artifacts.weightSpecs }],
   });
-  return { modelJson, weights, sidecarJson: JSON.stringify(sidecar, null, 2) };
+  const files: SavedPinnModel = { modelJson, weights, sidecarJson: JSON.stringify(sidecar, null, 2) };
+  if (trainedProbe) {
+    const { values, size } = trainedProbe;
+    files.probeNpy = writeNpy(createNpyArray('complex64', [size, size], values));
+  }
+  return files;
+}
+
+/**
+ * Reads probe.npy of a saved model as interleaved complex64 values. Throws DataFormatError when
+ * the bytes are not an .npy file, and an Error when the array is not a square complex64 matrix.
+ */
+export function readTrainedProbe(probeNpy: Uint8Array, fileName = PINN_PROBE_ENTRY): PinnTrainedProbe {
+  const array = readNpy(probeNpy, fileName);
+  const [height, width] = array.shape;
+  if (array.dtype !== 'complex64' || array.shape.length !== 2 || height !== width) {
+    throw new Error(
+      `${fileName} must hold a square complex64 probe, received ${array.dtype} of shape [${array.shape.join(', ')}]. Save the model again.`,
+    );
+  }
+  return { values: array.data as Float32Array, size: height };
 }
 
 /** Names of the three files inside a saved-model archive. */
@@ -90,6 +137,7 @@ export function packModelArchive(saved: SavedPinnModel, modifiedAt = new Date())
       { name: PINN_ARCHIVE_ENTRIES.model, data: encoder.encode(saved.modelJson) },
       { name: PINN_ARCHIVE_ENTRIES.weights, data: new Uint8Array(saved.weights) },
       { name: PINN_ARCHIVE_ENTRIES.sidecar, data: encoder.encode(saved.sidecarJson) },
+      ...(saved.probeNpy ? [{ name: PINN_PROBE_ENTRY, data: saved.probeNpy }] : []),
     ],
     { modifiedAt },
   );
@@ -115,6 +163,12 @@ export function unpackModelArchive(bytes: ArrayBuffer | Uint8Array, fileName: st
     weights: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
     sidecarJson: decoder.decode(read(entries.sidecar)),
   };
+  const probeEntry = findZipEntry(archive, `${folderOf(entries.sidecar.name)}${PINN_PROBE_ENTRY}`);
+  if (probeEntry) {
+    const probeLabel = `${PINN_PROBE_ENTRY} in ${fileName}`;
+    saved.probeNpy = read(probeEntry);
+    withArchiveContext(fileName, () => readTrainedProbe(saved.probeNpy as Uint8Array, probeLabel));
+  }
   checkSavedModel(saved, {
     model: `${PINN_ARCHIVE_ENTRIES.model} in ${fileName}`,
     weights: `${PINN_ARCHIVE_ENTRIES.weights} in ${fileName}`,
@@ -304,6 +358,12 @@ export function parseSidecar(text: string, fileName: string): PinnSidecar {
   requirePositive('trainingScan.patternCount', trainingScan.patternCount, true);
   if (typeof trainingScan.name !== 'string') {
     throw new Error(`${fileName}: "trainingScan.name" must be a string, received ${JSON.stringify(trainingScan.name)}.`);
+  }
+  if (sidecar.trainableProbe !== undefined && typeof sidecar.trainableProbe !== 'boolean') {
+    throw new Error(
+      `${fileName}: "trainableProbe" must be true or false when present, received ${JSON.stringify(sidecar.trainableProbe)}. ` +
+        'The sidecar was edited or damaged: save the model again with Save model.',
+    );
   }
   if (normalization.patternSize !== sidecar.patternSize) {
     throw new Error(

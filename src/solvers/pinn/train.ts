@@ -326,6 +326,15 @@ export class PinnTrainer {
     return this.bestEpochNumber;
   }
 
+  /**
+   * Copies the probe [n, n, 2] in network units as it is now: during training, after the last
+   * optimizer step. It is the dataset's probe unless trainableProbe is set.
+   */
+  async probeValues(): Promise<Float32Array> {
+    if (this.released) throw new Error('PinnTrainer.probeValues: the trainer was released or disposed.');
+    return ((await this.state.probe.data()) as Float32Array).slice();
+  }
+
   /** Learning rate the next epoch will use. */
   get learningRate(): number {
     return this.optimizer.currentLearningRate;

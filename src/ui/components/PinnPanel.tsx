@@ -102,10 +102,14 @@ export function PinnPanel({ options, datasetPatternSize, patternCount, notice = 
         <input
           type="checkbox"
           checked={options.trainableProbe}
+          aria-describedby="pinn-trainable-probe-hint"
           onChange={(event) => onChange({ ...options, trainableProbe: event.target.checked })}
         />
         Train the probe too
       </label>
+      <p className="hint" id="pinn-trainable-probe-hint">
+        The probe from the scan file is refined along with the network, which helps when that probe is imprecise.
+      </p>
       {notice && (
         <p className="notice" role="status" data-testid="pinn-settings-notice">
           {notice}
