@@ -3,13 +3,32 @@ import type { KernelConfig, MathBackendCPU } from '@tensorflow/tfjs';
 
 import { COMPLEX_MULTIPLY } from '../kernelNames';
 import { readFloat32, requireInput } from './backendData';
+import { getWasmElementwise } from './wasm/wasmElementwise';
 
 /**
  * Writes a·b, or conj(a)·b when `conjugateA`, for interleaved complex arrays into `output`.
  * `output` has room for `batch` fields of `fieldLength` float32 values. An operand whose length is one
- * field is reused for every field of the batch.
+ * field is reused for every field of the batch. Runs on the WebAssembly SIMD module where the engine
+ * supports it, with the same bits as the scalar loop.
  */
 export function multiplyComplexFields(
+  a: Float32Array,
+  b: Float32Array,
+  output: Float32Array,
+  batch: number,
+  fieldLength: number,
+  conjugateA: boolean,
+): void {
+  const simd = getWasmElementwise();
+  if (simd !== null) {
+    simd.multiplyComplexFields(a, b, output, batch, fieldLength, conjugateA);
+  } else {
+    multiplyComplexFieldsScalar(a, b, output, batch, fieldLength, conjugateA);
+  }
+}
+
+/** Same contract as `multiplyComplexFields`, always on the scalar JavaScript loop. */
+export function multiplyComplexFieldsScalar(
   a: Float32Array,
   b: Float32Array,
   output: Float32Array,

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+
+import { multiplyComplexFieldsScalar } from '../complexMultiplyKernel';
+import { getWasmElementwise } from './wasmElementwise';
+
+/** Returns `length` float32 values in [-1, 1) from a fixed linear congruential sequence. */
+function pseudoRandom(length: number, seed: number): Float32Array {
+  const values = new Float32Array(length);
+  let state = seed;
+  for (let i = 0; i < length; i += 1) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = state / 2 ** 31 - 1;
+  }
+  return values;
+}
+
+/** Returns the index of the first value whose bits differ, or -1 when all agree. */
+function firstDifference(actual: Float32Array, expected: Float32Array): number {
+  const actualBits = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < actualBits.length; i += 1) {
+    if (actualBits[i] !== expectedBits[i]) return i;
+  }
+  return -1;
+}
+
+describe('element-wise WebAssembly SIMD module', () => {
+  const simd = getWasmElementwise();
+
+  it('compiles in Node', () => {
+    expect(simd).not.toBeNull();
+  });
+
+  const fieldLength = 2 * 6 * 6;
+  const batch = 3;
+  for (const conjugateA of [false, true]) {
+    for (const [label, aLength, bLength] of [
+      ['batch by batch', batch * fieldLength, batch * fieldLength],
+      ['field by batch', fieldLength, batch * fieldLength],
+      ['batch by field', batch * fieldLength, fieldLength],
+    ] as const) {
+      it(`multiplies ${label}${conjugateA ? ' conjugated' : ''} bit for bit`, () => {
+        const a = pseudoRandom(aLength, 1);
+        const b = pseudoRandom(bLength, 2);
+        const expected = new Float32Array(batch * fieldLength);
+        const actual = new Float32Array(batch * fieldLength);
+        multiplyComplexFieldsScalar(a, b, expected, batch, fieldLength, conjugateA);
+        simd?.multiplyComplexFields(a, b, actual, batch, fieldLength, conjugateA);
+        expect(firstDifference(actual, expected)).toBe(-1);
+      });
+    }
+  }
+});
