@@ -3,6 +3,7 @@ import type { KernelConfig, MathBackendCPU } from '@tensorflow/tfjs';
 
 import { EXTRACT_PATCHES, OVERLAP_SUM } from '../kernelNames';
 import { readFloat32, readInt32, requireInput } from './backendData';
+import { getWasmElementwise } from './wasm/wasmElementwise';
 
 function requirePositiveInteger(kernelName: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -79,6 +80,56 @@ export const extractPatchesCpuKernel: KernelConfig = {
   },
 };
 
+/**
+ * Adds `count` interleaved complex size×size patches into the zeroed object `output` of row length
+ * `width`, patch p at `positions` p with its values from p·patchStride in `patches`. Patches are added
+ * one after another in ascending index order, so every object pixel receives its contributions in
+ * the same order on every run and the float32 result is reproducible. Runs on the WebAssembly SIMD
+ * module where the engine supports it and `size` is even, with the same bits as the scalar loop.
+ */
+export function addPatches(
+  patches: Float32Array,
+  positions: Int32Array,
+  output: Float32Array,
+  count: number,
+  size: number,
+  width: number,
+  patchStride: number,
+): void {
+  const simd = size % 2 === 0 ? getWasmElementwise() : null;
+  if (simd !== null) {
+    simd.addPatches(patches, positions, output, count, size, width, patchStride);
+  } else {
+    addPatchesScalar(patches, positions, output, count, size, width, patchStride);
+  }
+}
+
+/** Same contract as `addPatches`, always on the scalar JavaScript loop. */
+export function addPatchesScalar(
+  patches: Float32Array,
+  positions: Int32Array,
+  output: Float32Array,
+  count: number,
+  size: number,
+  width: number,
+  patchStride: number,
+): void {
+  const rowLength = 2 * size;
+  for (let patch = 0; patch < count; patch += 1) {
+    const top = positions[2 * patch];
+    const left = positions[2 * patch + 1];
+    let source = patch * patchStride;
+    for (let row = 0; row < size; row += 1) {
+      let target = 2 * ((top + row) * width + left);
+      const sourceEnd = source + rowLength;
+      for (; source < sourceEnd; source += 1) {
+        output[target] += patches[source];
+        target += 1;
+      }
+    }
+  }
+}
+
 export const overlapSumCpuKernel: KernelConfig = {
   kernelName: OVERLAP_SUM,
   backendName: 'cpu',
@@ -109,25 +160,9 @@ export const overlapSumCpuKernel: KernelConfig = {
     const positions = readInt32(cpu, positionsInfo);
     validateWindows(OVERLAP_SUM, positions, size, height, width);
 
-    // Patches are added one after another in ascending index order, so every object pixel receives its
-    // contributions in the same order on every run and the float32 result is reproducible.
-    const patches = readFloat32(cpu, patchesInfo);
     const output = new Float32Array(height * width * 2);
-    const rowLength = 2 * size;
-    const patchStride = singlePatch ? 0 : size * rowLength;
-    for (let patch = 0; patch < count; patch += 1) {
-      const top = positions[2 * patch];
-      const left = positions[2 * patch + 1];
-      let source = patch * patchStride;
-      for (let row = 0; row < size; row += 1) {
-        let target = 2 * ((top + row) * width + left);
-        const sourceEnd = source + rowLength;
-        for (; source < sourceEnd; source += 1) {
-          output[target] += patches[source];
-          target += 1;
-        }
-      }
-    }
+    const patchStride = singlePatch ? 0 : size * size * 2;
+    addPatches(readFloat32(cpu, patchesInfo), positions, output, count, size, width, patchStride);
     return cpu.makeTensorInfo([height, width, 2], 'float32', output);
   },
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { multiplyComplexFieldsScalar } from '../complexMultiplyKernel';
+import { addPatchesScalar } from '../patchKernels';
 import { getWasmElementwise } from './wasmElementwise';
 
 /** Returns `length` float32 values in [-1, 1) from a fixed linear congruential sequence. */
@@ -49,5 +50,23 @@ describe('element-wise WebAssembly SIMD module', () => {
         expect(firstDifference(actual, expected)).toBe(-1);
       });
     }
+  }
+
+  const size = 4;
+  const height = 9;
+  const width = 7;
+  // Overlapping windows, one of them at the far corner, so sums of several patches are compared.
+  const positions = new Int32Array([0, 0, 1, 2, 5, 3, 2, 1, 0, 0]);
+  const count = positions.length / 2;
+  for (const singlePatch of [false, true]) {
+    it(`adds ${singlePatch ? 'one patch at every position' : 'a batch of patches'} bit for bit`, () => {
+      const patchStride = singlePatch ? 0 : 2 * size * size;
+      const patches = pseudoRandom(singlePatch ? 2 * size * size : count * patchStride, 3);
+      const expected = new Float32Array(2 * height * width);
+      const actual = new Float32Array(2 * height * width).fill(7);
+      addPatchesScalar(patches, positions, expected, count, size, width, patchStride);
+      simd?.addPatches(patches, positions, actual, count, size, width, patchStride);
+      expect(firstDifference(actual, expected)).toBe(-1);
+    });
   }
 });
