@@ -8,6 +8,7 @@ import type { KernelConfig, MathBackendCPU, TensorInfo } from '@tensorflow/tfjs'
 
 import { AMPLITUDE_RESIDUAL, MODULUS_PROJECTION, type ModulusProjectionAttrs } from '../kernelNames';
 import { readFloat32, requireInput } from './backendData';
+import { getWasmElementwise } from './wasm/wasmElementwise';
 
 /** Throws unless `farField` is [B, N, N, 2] and `amplitudes` is its shape without the last axis. */
 function requireFarFieldShapes(kernelName: string, farField: TensorInfo, amplitudes: TensorInfo): void {
@@ -24,6 +25,49 @@ function requireFarFieldShapes(kernelName: string, farField: TensorInfo, amplitu
   }
 }
 
+/**
+ * Writes a·Ψ/|Ψ|, or a·Ψ/|Ψ| − Ψ when `returnDifference`, for the interleaved complex `farField` and
+ * the amplitudes a into `output`. The WebAssembly SIMD module in wasm/elementwise.wat gives the same bits.
+ */
+export function projectModulusScalar(
+  farField: Float32Array,
+  amplitudes: Float32Array,
+  output: Float32Array,
+  returnDifference: boolean,
+): void {
+  for (let pixel = 0; pixel < amplitudes.length; pixel += 1) {
+    const i = 2 * pixel;
+    const real = farField[i];
+    const imaginary = farField[i + 1];
+    const amplitude = amplitudes[pixel];
+    const modulus = Math.sqrt(real * real + imaginary * imaginary);
+    if (modulus === 0) {
+      // The phase of zero is undefined, and the contract fixes it to zero. Ψ is zero here, so
+      // the correction Ψ′ − Ψ is the same (a, 0).
+      output[i] = amplitude;
+      output[i + 1] = 0;
+    } else if (returnDifference) {
+      const scale = amplitude / modulus - 1;
+      output[i] = real * scale;
+      output[i + 1] = imaginary * scale;
+    } else {
+      const scale = amplitude / modulus;
+      output[i] = real * scale;
+      output[i + 1] = imaginary * scale;
+    }
+  }
+}
+
+/** Writes (|Ψ| − a)² per pixel into `output`. The WebAssembly SIMD module gives the same bits. */
+export function amplitudeResidualScalar(farField: Float32Array, amplitudes: Float32Array, output: Float32Array): void {
+  for (let pixel = 0; pixel < amplitudes.length; pixel += 1) {
+    const real = farField[2 * pixel];
+    const imaginary = farField[2 * pixel + 1];
+    const difference = Math.sqrt(real * real + imaginary * imaginary) - amplitudes[pixel];
+    output[pixel] = difference * difference;
+  }
+}
+
 export const modulusProjectionCpuKernel: KernelConfig = {
   kernelName: MODULUS_PROJECTION,
   backendName: 'cpu',
@@ -37,26 +81,11 @@ export const modulusProjectionCpuKernel: KernelConfig = {
     const farField = readFloat32(cpu, farFieldInfo);
     const amplitudes = readFloat32(cpu, amplitudesInfo);
     const output = new Float32Array(farField.length);
-    for (let pixel = 0; pixel < amplitudes.length; pixel += 1) {
-      const i = 2 * pixel;
-      const real = farField[i];
-      const imaginary = farField[i + 1];
-      const amplitude = amplitudes[pixel];
-      const modulus = Math.sqrt(real * real + imaginary * imaginary);
-      if (modulus === 0) {
-        // The phase of zero is undefined, and the contract fixes it to zero. Ψ is zero here, so
-        // the correction Ψ′ − Ψ is the same (a, 0).
-        output[i] = amplitude;
-        output[i + 1] = 0;
-      } else if (returnDifference) {
-        const scale = amplitude / modulus - 1;
-        output[i] = real * scale;
-        output[i + 1] = imaginary * scale;
-      } else {
-        const scale = amplitude / modulus;
-        output[i] = real * scale;
-        output[i + 1] = imaginary * scale;
-      }
+    const simd = getWasmElementwise();
+    if (simd !== null) {
+      simd.projectModulus(farField, amplitudes, output, returnDifference);
+    } else {
+      projectModulusScalar(farField, amplitudes, output, returnDifference);
     }
     return cpu.makeTensorInfo(farFieldInfo.shape, 'float32', output);
   },
@@ -74,11 +103,11 @@ export const amplitudeResidualCpuKernel: KernelConfig = {
     const farField = readFloat32(cpu, farFieldInfo);
     const amplitudes = readFloat32(cpu, amplitudesInfo);
     const output = new Float32Array(amplitudes.length);
-    for (let pixel = 0; pixel < amplitudes.length; pixel += 1) {
-      const real = farField[2 * pixel];
-      const imaginary = farField[2 * pixel + 1];
-      const difference = Math.sqrt(real * real + imaginary * imaginary) - amplitudes[pixel];
-      output[pixel] = difference * difference;
+    const simd = getWasmElementwise();
+    if (simd !== null) {
+      simd.amplitudeResidual(farField, amplitudes, output);
+    } else {
+      amplitudeResidualScalar(farField, amplitudes, output);
     }
     return cpu.makeTensorInfo(amplitudesInfo.shape, 'float32', output);
   },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { multiplyComplexFieldsScalar } from '../complexMultiplyKernel';
+import { amplitudeResidualScalar, projectModulusScalar } from '../farFieldKernels';
 import { addPatchesScalar } from '../patchKernels';
 import { getWasmElementwise } from './wasmElementwise';
 
@@ -69,4 +70,29 @@ describe('element-wise WebAssembly SIMD module', () => {
       expect(firstDifference(actual, expected)).toBe(-1);
     });
   }
+
+  const pixels = 50;
+  const farField = pseudoRandom(2 * pixels, 4);
+  // Zero pixels take the fixed-phase branch, and tiny ones test the float64 modulus.
+  farField.set([0, 0], 0);
+  farField.set([1e-30, -1e-30], 10);
+  farField.set([0, -0], 20);
+  const amplitudes = pseudoRandom(pixels, 5).map(Math.abs);
+  for (const returnDifference of [false, true]) {
+    it(`projects the modulus${returnDifference ? ' as a difference' : ''} bit for bit`, () => {
+      const expected = new Float32Array(2 * pixels);
+      const actual = new Float32Array(2 * pixels);
+      projectModulusScalar(farField, amplitudes, expected, returnDifference);
+      simd?.projectModulus(farField, amplitudes, actual, returnDifference);
+      expect(firstDifference(actual, expected)).toBe(-1);
+    });
+  }
+
+  it('computes the amplitude residual bit for bit', () => {
+    const expected = new Float32Array(pixels);
+    const actual = new Float32Array(pixels);
+    amplitudeResidualScalar(farField, amplitudes, expected);
+    simd?.amplitudeResidual(farField, amplitudes, actual);
+    expect(firstDifference(actual, expected)).toBe(-1);
+  });
 });

@@ -54,4 +54,62 @@
         (local.set $target (i32.add (local.get $target) (i32.const 16)))
         (local.set $source (i32.add (local.get $source) (i32.const 16)))
         (br $values))))
+;; For $pixels interleaved complex float32 values Ψ at $field and float32 amplitudes a at
+  ;; $amplitudes, writes a·Ψ/|Ψ| − $offset·Ψ to $out, and (a, 0) where |Ψ| = 0. $offset is 0 for the
+  ;; projection and 1 for its difference. Runs in float64 like the JavaScript loop, so the bits agree.
+  (func (export "modulusProjection")
+    (param $field i32) (param $amplitudes i32) (param $out i32) (param $pixels i32) (param $offset f64)
+    (local $end i32) (local $value v128) (local $squares v128) (local $modulus v128) (local $amplitude v128)
+    (local $projected v128) (local $zeroPhase v128)
+    (local.set $end (i32.add (local.get $amplitudes) (i32.shl (local.get $pixels) (i32.const 2))))
+    (block $done
+      (loop $values
+        (br_if $done (i32.ge_u (local.get $amplitudes) (local.get $end)))
+        (local.set $value (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $field))))
+        (local.set $squares (f64x2.mul (local.get $value) (local.get $value)))
+        ;; Both lanes get re² + im², in the order the JavaScript loop adds them.
+        (local.set $modulus
+          (f64x2.sqrt
+            (f64x2.add
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $squares) (local.get $squares))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $squares) (local.get $squares)))))
+        (local.set $amplitude (f64x2.splat (f64.promote_f32 (f32.load (local.get $amplitudes)))))
+        (local.set $projected
+          (f64x2.mul
+            (local.get $value)
+            (f64x2.sub (f64x2.div (local.get $amplitude) (local.get $modulus)) (f64x2.splat (local.get $offset)))))
+        ;; [a, 0] for a zero modulus, whose phase the kernel contract fixes to zero.
+        (local.set $zeroPhase
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $amplitude) (v128.const i64x2 0 0)))
+        (v128.store64_lane 0 (local.get $out)
+          (f32x4.demote_f64x2_zero
+            (v128.bitselect
+              (local.get $zeroPhase)
+              (local.get $projected)
+              (f64x2.eq (local.get $modulus) (v128.const f64x2 0 0)))))
+        (local.set $field (i32.add (local.get $field) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $amplitudes (i32.add (local.get $amplitudes) (i32.const 4)))
+        (br $values))))
+
+  ;; For $pixels interleaved complex float32 values Ψ at $field and float32 amplitudes a at
+  ;; $amplitudes, writes the float32 values (|Ψ| − a)² to $out, computed in float64.
+  (func (export "amplitudeResidual")
+    (param $field i32) (param $amplitudes i32) (param $out i32) (param $pixels i32)
+    (local $end i32) (local $real f64) (local $imaginary f64) (local $difference f64)
+    (local.set $end (i32.add (local.get $amplitudes) (i32.shl (local.get $pixels) (i32.const 2))))
+    (block $done
+      (loop $values
+        (br_if $done (i32.ge_u (local.get $amplitudes) (local.get $end)))
+        (local.set $real (f64.promote_f32 (f32.load (local.get $field))))
+        (local.set $imaginary (f64.promote_f32 (f32.load offset=4 (local.get $field))))
+        (local.set $difference
+          (f64.sub
+            (f64.sqrt (f64.add (f64.mul (local.get $real) (local.get $real)) (f64.mul (local.get $imaginary) (local.get $imaginary))))
+            (f64.promote_f32 (f32.load (local.get $amplitudes)))))
+        (f32.store (local.get $out) (f32.demote_f64 (f64.mul (local.get $difference) (local.get $difference))))
+        (local.set $field (i32.add (local.get $field) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $amplitudes (i32.add (local.get $amplitudes) (i32.const 4)))
+        (br $values))))
 )

@@ -21,6 +21,8 @@ interface ElementwiseExports {
     conj: number,
   ): void;
   addInto(target: number, source: number, count: number): void;
+  modulusProjection(field: number, amplitudes: number, out: number, pixels: number, offset: number): void;
+  amplitudeResidual(field: number, amplitudes: number, out: number, pixels: number): void;
 }
 
 /** Rounds `address` up to a multiple of 64 bytes, a cache line. */
@@ -119,6 +121,39 @@ export class WasmElementwise {
       }
     }
     output.set(target);
+  }
+  /**
+   * Writes a·Ψ/|Ψ|, or that minus Ψ when `returnDifference`, for the interleaved complex `farField`
+   * and the amplitudes a into `output`, with (a, 0) where |Ψ| = 0. Same bits as projectModulusScalar
+   * in farFieldKernels.ts.
+   */
+  projectModulus(farField: Float32Array, amplitudes: Float32Array, output: Float32Array, returnDifference: boolean): void {
+    const fieldAddress = 0;
+    const amplitudesAddress = alignToCacheLine(4 * farField.length);
+    const outputAddress = alignToCacheLine(amplitudesAddress + 4 * amplitudes.length);
+    this.reserve(outputAddress + 4 * farField.length);
+    this.view(fieldAddress, farField.length).set(farField);
+    this.view(amplitudesAddress, amplitudes.length).set(amplitudes);
+    this.exports.modulusProjection(
+      fieldAddress,
+      amplitudesAddress,
+      outputAddress,
+      amplitudes.length,
+      returnDifference ? 1 : 0,
+    );
+    output.set(this.view(outputAddress, farField.length));
+  }
+
+  /** Writes (|Ψ| − a)² per pixel into `output`, with the same bits as amplitudeResidualScalar. */
+  amplitudeResidual(farField: Float32Array, amplitudes: Float32Array, output: Float32Array): void {
+    const fieldAddress = 0;
+    const amplitudesAddress = alignToCacheLine(4 * farField.length);
+    const outputAddress = alignToCacheLine(amplitudesAddress + 4 * amplitudes.length);
+    this.reserve(outputAddress + 4 * amplitudes.length);
+    this.view(fieldAddress, farField.length).set(farField);
+    this.view(amplitudesAddress, amplitudes.length).set(amplitudes);
+    this.exports.amplitudeResidual(fieldAddress, amplitudesAddress, outputAddress, amplitudes.length);
+    output.set(this.view(outputAddress, amplitudes.length));
   }
 }
 
