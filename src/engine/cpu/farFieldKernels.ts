@@ -81,7 +81,8 @@ export const modulusProjectionCpuKernel: KernelConfig = {
     const farField = readFloat32(cpu, farFieldInfo);
     const amplitudes = readFloat32(cpu, amplitudesInfo);
     const output = new Float32Array(farField.length);
-    const simd = getWasmElementwise();
+    // The module takes pixels in pairs.
+    const simd = amplitudes.length % 2 === 0 ? getWasmElementwise() : null;
     if (simd !== null) {
       simd.projectModulus(farField, amplitudes, output, returnDifference);
     } else {
@@ -103,7 +104,8 @@ export const amplitudeResidualCpuKernel: KernelConfig = {
     const farField = readFloat32(cpu, farFieldInfo);
     const amplitudes = readFloat32(cpu, amplitudesInfo);
     const output = new Float32Array(amplitudes.length);
-    const simd = getWasmElementwise();
+    // The module takes pixels in pairs.
+    const simd = amplitudes.length % 2 === 0 ? getWasmElementwise() : null;
     if (simd !== null) {
       simd.amplitudeResidual(farField, amplitudes, output);
     } else {

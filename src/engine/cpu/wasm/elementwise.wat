@@ -56,60 +56,84 @@
         (br $values))))
 ;; For $pixels interleaved complex float32 values Ψ at $field and float32 amplitudes a at
   ;; $amplitudes, writes a·Ψ/|Ψ| − $offset·Ψ to $out, and (a, 0) where |Ψ| = 0. $offset is 0 for the
-  ;; projection and 1 for its difference. Runs in float64 like the JavaScript loop, so the bits agree.
+  ;; projection and 1 for its difference. $pixels must be even: each step takes two pixels, so one
+  ;; f64x2 square root and one division serve both. Runs in float64 like the JavaScript loop, so the
+  ;; bits agree.
   (func (export "modulusProjection")
     (param $field i32) (param $amplitudes i32) (param $out i32) (param $pixels i32) (param $offset f64)
-    (local $end i32) (local $value v128) (local $squares v128) (local $modulus v128) (local $amplitude v128)
-    (local $projected v128) (local $zeroPhase v128)
+    (local $end i32) (local $pair v128) (local $first v128) (local $second v128)
+    (local $firstSquares v128) (local $secondSquares v128) (local $modulus v128) (local $amplitude v128)
+    (local $scale v128) (local $isZero v128) (local $firstResult v128) (local $secondResult v128)
     (local.set $end (i32.add (local.get $amplitudes) (i32.shl (local.get $pixels) (i32.const 2))))
     (block $done
       (loop $values
         (br_if $done (i32.ge_u (local.get $amplitudes) (local.get $end)))
-        (local.set $value (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $field))))
-        (local.set $squares (f64x2.mul (local.get $value) (local.get $value)))
-        ;; Both lanes get re² + im², in the order the JavaScript loop adds them.
+        ;; [re0, im0, re1, im1] as float32, then [re0, im0] and [re1, im1] as float64.
+        (local.set $pair (v128.load (local.get $field)))
+        (local.set $first (f64x2.promote_low_f32x4 (local.get $pair)))
+        (local.set $second
+          (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pair) (local.get $pair))))
+        (local.set $firstSquares (f64x2.mul (local.get $first) (local.get $first)))
+        (local.set $secondSquares (f64x2.mul (local.get $second) (local.get $second)))
+        ;; [re0² + im0², re1² + im1²], in the order the JavaScript loop adds them.
         (local.set $modulus
           (f64x2.sqrt
             (f64x2.add
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $squares) (local.get $squares))
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $squares) (local.get $squares)))))
-        (local.set $amplitude (f64x2.splat (f64.promote_f32 (f32.load (local.get $amplitudes)))))
-        (local.set $projected
-          (f64x2.mul
-            (local.get $value)
-            (f64x2.sub (f64x2.div (local.get $amplitude) (local.get $modulus)) (f64x2.splat (local.get $offset)))))
-        ;; [a, 0] for a zero modulus, whose phase the kernel contract fixes to zero.
-        (local.set $zeroPhase
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $amplitude) (v128.const i64x2 0 0)))
-        (v128.store64_lane 0 (local.get $out)
-          (f32x4.demote_f64x2_zero
-            (v128.bitselect
-              (local.get $zeroPhase)
-              (local.get $projected)
-              (f64x2.eq (local.get $modulus) (v128.const f64x2 0 0)))))
-        (local.set $field (i32.add (local.get $field) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 8)))
-        (local.set $amplitudes (i32.add (local.get $amplitudes) (i32.const 4)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $firstSquares) (local.get $secondSquares))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $firstSquares) (local.get $secondSquares)))))
+        (local.set $amplitude (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $amplitudes))))
+        (local.set $scale
+          (f64x2.sub (f64x2.div (local.get $amplitude) (local.get $modulus)) (f64x2.splat (local.get $offset))))
+        (local.set $isZero (f64x2.eq (local.get $modulus) (v128.const f64x2 0 0)))
+        ;; Per pixel: [a, 0] for a zero modulus, whose phase the kernel contract fixes to zero, else scale·Ψ.
+        (local.set $firstResult
+          (v128.bitselect
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $amplitude) (v128.const i64x2 0 0))
+            (f64x2.mul (local.get $first) (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $scale) (local.get $scale)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $isZero) (local.get $isZero))))
+        (local.set $secondResult
+          (v128.bitselect
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 (local.get $amplitude) (v128.const i64x2 0 0))
+            (f64x2.mul (local.get $second) (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $scale) (local.get $scale)))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $isZero) (local.get $isZero))))
+        (v128.store (local.get $out)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (local.get $firstResult))
+            (f32x4.demote_f64x2_zero (local.get $secondResult))))
+        (local.set $field (i32.add (local.get $field) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $amplitudes (i32.add (local.get $amplitudes) (i32.const 8)))
         (br $values))))
 
   ;; For $pixels interleaved complex float32 values Ψ at $field and float32 amplitudes a at
-  ;; $amplitudes, writes the float32 values (|Ψ| − a)² to $out, computed in float64.
+  ;; $amplitudes, writes the float32 values (|Ψ| − a)² to $out, computed in float64. $pixels must be
+  ;; even, because each step takes two pixels.
   (func (export "amplitudeResidual")
     (param $field i32) (param $amplitudes i32) (param $out i32) (param $pixels i32)
-    (local $end i32) (local $real f64) (local $imaginary f64) (local $difference f64)
+    (local $end i32) (local $pair v128) (local $firstSquares v128) (local $secondSquares v128) (local $difference v128)
     (local.set $end (i32.add (local.get $amplitudes) (i32.shl (local.get $pixels) (i32.const 2))))
     (block $done
       (loop $values
         (br_if $done (i32.ge_u (local.get $amplitudes) (local.get $end)))
-        (local.set $real (f64.promote_f32 (f32.load (local.get $field))))
-        (local.set $imaginary (f64.promote_f32 (f32.load offset=4 (local.get $field))))
+        (local.set $pair (v128.load (local.get $field)))
+        (local.set $firstSquares (f64x2.promote_low_f32x4 (local.get $pair)))
+        (local.set $firstSquares (f64x2.mul (local.get $firstSquares) (local.get $firstSquares)))
+        (local.set $secondSquares
+          (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $pair) (local.get $pair))))
+        (local.set $secondSquares (f64x2.mul (local.get $secondSquares) (local.get $secondSquares)))
         (local.set $difference
-          (f64.sub
-            (f64.sqrt (f64.add (f64.mul (local.get $real) (local.get $real)) (f64.mul (local.get $imaginary) (local.get $imaginary))))
-            (f64.promote_f32 (f32.load (local.get $amplitudes)))))
-        (f32.store (local.get $out) (f32.demote_f64 (f64.mul (local.get $difference) (local.get $difference))))
-        (local.set $field (i32.add (local.get $field) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (local.set $amplitudes (i32.add (local.get $amplitudes) (i32.const 4)))
+          (f64x2.sub
+            (f64x2.sqrt
+              (f64x2.add
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $firstSquares) (local.get $secondSquares))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $firstSquares) (local.get $secondSquares))))
+            (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $amplitudes)))))
+        (v128.store64_lane 0 (local.get $out)
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $difference) (local.get $difference))))
+        (local.set $field (i32.add (local.get $field) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $amplitudes (i32.add (local.get $amplitudes) (i32.const 8)))
         (br $values))))
 )

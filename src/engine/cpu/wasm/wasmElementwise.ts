@@ -125,7 +125,7 @@ export class WasmElementwise {
   /**
    * Writes a·Ψ/|Ψ|, or that minus Ψ when `returnDifference`, for the interleaved complex `farField`
    * and the amplitudes a into `output`, with (a, 0) where |Ψ| = 0. Same bits as projectModulusScalar
-   * in farFieldKernels.ts.
+   * in farFieldKernels.ts. The pixel count must be even.
    */
   projectModulus(farField: Float32Array, amplitudes: Float32Array, output: Float32Array, returnDifference: boolean): void {
     const fieldAddress = 0;
@@ -144,7 +144,10 @@ export class WasmElementwise {
     output.set(this.view(outputAddress, farField.length));
   }
 
-  /** Writes (|Ψ| − a)² per pixel into `output`, with the same bits as amplitudeResidualScalar. */
+  /**
+   * Writes (|Ψ| − a)² per pixel into `output`, with the same bits as amplitudeResidualScalar. The
+   * pixel count must be even.
+   */
   amplitudeResidual(farField: Float32Array, amplitudes: Float32Array, output: Float32Array): void {
     const fieldAddress = 0;
     const amplitudesAddress = alignToCacheLine(4 * farField.length);
