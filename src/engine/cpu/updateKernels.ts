@@ -3,6 +3,7 @@ import type { KernelConfig, MathBackendCPU } from '@tensorflow/tfjs';
 
 import { CONJUGATE_PRODUCT_SUM, REGULARIZED_UPDATE } from '../kernelNames';
 import { readFloat32, requireInput } from './backendData';
+import { getWasmElementwise } from './wasm/wasmElementwise';
 
 /** Lower bound of the REGULARIZED_UPDATE denominator, fixed by the kernel contract. */
 const DENOMINATOR_FLOOR = 1e-30;
@@ -99,9 +100,10 @@ export const conjugateProductSumCpuKernel: KernelConfig = {
 
 /**
  * Writes x + step·numerator / max((1 − α)·D + α·max D, DENOMINATOR_FLOOR) for interleaved complex
- * arrays into `output`, with `localShare` = 1 − α and `regularizedMax` = α·max D.
+ * arrays into `output`, with `localShare` = 1 − α and `regularizedMax` = α·max D. The WebAssembly SIMD
+ * module gives the same bits.
  */
-function applyRegularizedUpdate(
+export function applyRegularizedUpdate(
   x: Float32Array,
   numerator: Float32Array,
   weights: Float32Array,
@@ -162,7 +164,12 @@ export const regularizedUpdateCpuKernel: KernelConfig = {
     const regularizedMax = regularization * readFloat32(cpu, maxWeightInfo)[0];
     const localShare = 1 - regularization;
     const output = new Float32Array(x.length);
-    applyRegularizedUpdate(x, numerator, weights, output, step, localShare, regularizedMax);
+    const simd = getWasmElementwise();
+    if (simd !== null) {
+      simd.applyRegularizedUpdate(x, numerator, weights, output, step, localShare, regularizedMax);
+    } else {
+      applyRegularizedUpdate(x, numerator, weights, output, step, localShare, regularizedMax);
+    }
     return cpu.makeTensorInfo(xInfo.shape, 'float32', output);
   },
 };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { multiplyComplexFieldsScalar } from '../complexMultiplyKernel';
 import { amplitudeResidualScalar, projectModulusScalar } from '../farFieldKernels';
 import { addPatchesScalar } from '../patchKernels';
+import { applyRegularizedUpdate } from '../updateKernels';
 import { getWasmElementwise } from './wasmElementwise';
 
 /** Returns `length` float32 values in [-1, 1) from a fixed linear congruential sequence. */
@@ -94,5 +95,24 @@ describe('element-wise WebAssembly SIMD module', () => {
     amplitudeResidualScalar(farField, amplitudes, expected);
     simd?.amplitudeResidual(farField, amplitudes, actual);
     expect(firstDifference(actual, expected)).toBe(-1);
+  });
+
+  it('applies the regularized update bit for bit', () => {
+    const length = 2 * 40;
+    const x = pseudoRandom(length, 8);
+    const numerator = pseudoRandom(length, 9);
+    const weights = pseudoRandom(length, 10).map(Math.abs);
+    // A zero weight with no regularization takes the 1e-30 floor.
+    weights[6] = 0;
+    const expected = new Float32Array(length);
+    const actual = new Float32Array(length);
+    for (const [step, localShare, regularizedMax] of [
+      [1, 0.1, 0.9 * 0.75],
+      [0.5, 1, 0],
+    ]) {
+      applyRegularizedUpdate(x, numerator, weights, expected, step, localShare, regularizedMax);
+      simd?.applyRegularizedUpdate(x, numerator, weights, actual, step, localShare, regularizedMax);
+      expect(firstDifference(actual, expected)).toBe(-1);
+    }
   });
 });

@@ -136,4 +136,33 @@
         (local.set $out (i32.add (local.get $out) (i32.const 8)))
         (local.set $amplitudes (i32.add (local.get $amplitudes) (i32.const 8)))
         (br $values))))
+
+  ;; For $values complex values, writes x + $step·numerator / max($localShare·D + $regularizedMax, 1e-30)
+  ;; to $out, where D is the real part of the complex value at $weights. All arrays are interleaved
+  ;; complex float32. Runs in float64 like the JavaScript loop, so the bits agree.
+  (func (export "regularizedUpdate")
+    (param $x i32) (param $numerator i32) (param $weights i32) (param $out i32) (param $values i32)
+    (param $step f64) (param $localShare f64) (param $regularizedMax f64)
+    (local $offset i32) (local $end i32) (local $denominator f64)
+    (local.set $end (i32.shl (local.get $values) (i32.const 3)))
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $offset) (local.get $end)))
+        (local.set $denominator
+          (f64.max
+            (f64.add
+              (f64.mul (local.get $localShare) (f64.promote_f32 (f32.load (i32.add (local.get $weights) (local.get $offset)))))
+              (local.get $regularizedMax))
+            (f64.const 1e-30)))
+        (v128.store64_lane 0 (i32.add (local.get $out) (local.get $offset))
+          (f32x4.demote_f64x2_zero
+            (f64x2.add
+              (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (local.get $offset))))
+              (f64x2.div
+                (f64x2.mul
+                  (f64x2.splat (local.get $step))
+                  (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $numerator) (local.get $offset)))))
+                (f64x2.splat (local.get $denominator))))))
+        (local.set $offset (i32.add (local.get $offset) (i32.const 8)))
+        (br $loop))))
 )

@@ -23,6 +23,16 @@ interface ElementwiseExports {
   addInto(target: number, source: number, count: number): void;
   modulusProjection(field: number, amplitudes: number, out: number, pixels: number, offset: number): void;
   amplitudeResidual(field: number, amplitudes: number, out: number, pixels: number): void;
+  regularizedUpdate(
+    x: number,
+    numerator: number,
+    weights: number,
+    out: number,
+    values: number,
+    step: number,
+    localShare: number,
+    regularizedMax: number,
+  ): void;
 }
 
 /** Rounds `address` up to a multiple of 64 bytes, a cache line. */
@@ -157,6 +167,37 @@ export class WasmElementwise {
     this.view(amplitudesAddress, amplitudes.length).set(amplitudes);
     this.exports.amplitudeResidual(fieldAddress, amplitudesAddress, outputAddress, amplitudes.length);
     output.set(this.view(outputAddress, amplitudes.length));
+  }
+  /** Same contract as applyRegularizedUpdate in updateKernels.ts, with the same bits. */
+  applyRegularizedUpdate(
+    x: Float32Array,
+    numerator: Float32Array,
+    weights: Float32Array,
+    output: Float32Array,
+    step: number,
+    localShare: number,
+    regularizedMax: number,
+  ): void {
+    const length = x.length;
+    const xAddress = 0;
+    const numeratorAddress = alignToCacheLine(4 * length);
+    const weightsAddress = alignToCacheLine(numeratorAddress + 4 * length);
+    const outputAddress = alignToCacheLine(weightsAddress + 4 * length);
+    this.reserve(outputAddress + 4 * length);
+    this.view(xAddress, length).set(x);
+    this.view(numeratorAddress, length).set(numerator);
+    this.view(weightsAddress, length).set(weights);
+    this.exports.regularizedUpdate(
+      xAddress,
+      numeratorAddress,
+      weightsAddress,
+      outputAddress,
+      length / 2,
+      step,
+      localShare,
+      regularizedMax,
+    );
+    output.set(this.view(outputAddress, length));
   }
 }
 
