@@ -108,6 +108,32 @@ function paddedGeometry(request: Pick<Conv2dRequest, 'height' | 'width' | 'kh' |
   return { paddedHeight, paddedWidth, outHeight: paddedHeight - request.kh + 1, outWidth: paddedWidth - request.kw + 1 };
 }
 
+/**
+ * Copies the first `channels` values of each of `pixels` pixels from `source` (from index
+ * `sourceStart`, `sourceChannels` values per pixel) to `target` (from `targetStart`,
+ * `targetChannels` per pixel). Equal pixel lengths take one block copy.
+ */
+function copyChannels(
+  source: Float32Array,
+  sourceStart: number,
+  sourceChannels: number,
+  target: Float32Array,
+  targetStart: number,
+  targetChannels: number,
+  pixels: number,
+  channels: number,
+): void {
+  if (sourceChannels === channels && targetChannels === channels) {
+    target.set(source.subarray(sourceStart, sourceStart + pixels * channels), targetStart);
+    return;
+  }
+  for (let pixel = 0; pixel < pixels; pixel += 1) {
+    const from = sourceStart + pixel * sourceChannels;
+    const to = targetStart + pixel * targetChannels;
+    for (let channel = 0; channel < channels; channel += 1) target[to + channel] = source[from + channel];
+  }
+}
+
 /** The conv2d module on its own growable memory, which it reuses across calls. */
 export class WasmConv2d {
   private readonly exports: Conv2dExports;
@@ -183,16 +209,7 @@ export class WasmConv2d {
 
       const pixels = images * outHeight * outWidth;
       const result = new Float32Array(this.memory.buffer, outputAddress, pixels * paddedOut);
-      const target = first * outHeight * outWidth * outChannels;
-      if (paddedOut === outChannels) {
-        output.set(result, target);
-      } else {
-        for (let pixel = 0; pixel < pixels; pixel += 1) {
-          for (let channel = 0; channel < outChannels; channel += 1) {
-            output[target + pixel * outChannels + channel] = result[pixel * paddedOut + channel];
-          }
-        }
-      }
+      copyChannels(result, 0, paddedOut, output, first * outHeight * outWidth * outChannels, outChannels, pixels, outChannels);
     }
     return output;
   }
@@ -227,17 +244,8 @@ export class WasmConv2d {
       this.writePaddedImages(request.input, first, images, height, width, inChannels, padding, inputAddress);
       const pixels = images * outHeight * outWidth;
       const dy = new Float32Array(this.memory.buffer, dyAddress, pixels * paddedOut);
-      const source = first * outHeight * outWidth * outChannels;
-      if (paddedOut === outChannels) {
-        dy.set(request.dy.subarray(source, source + pixels * outChannels));
-      } else {
-        dy.fill(0);
-        for (let pixel = 0; pixel < pixels; pixel += 1) {
-          for (let channel = 0; channel < outChannels; channel += 1) {
-            dy[pixel * paddedOut + channel] = request.dy[source + pixel * outChannels + channel];
-          }
-        }
-      }
+      if (paddedOut !== outChannels) dy.fill(0);
+      copyChannels(request.dy, first * outHeight * outWidth * outChannels, outChannels, dy, 0, paddedOut, pixels, outChannels);
 
       this.exports.filterGradient(
         inputAddress,
