@@ -7,11 +7,12 @@
 // Usage: node scripts/build_wasm_conv.mjs        (rewrites both files; commit them)
 //        node scripts/build_wasm_conv.mjs --check (exits 1 when the committed files are stale)
 //
-// The host (src/engine/cpu/wasm/wasmConv2d.ts) prepares three arrays in the module's memory: the
-// input with its zero padding already added, [batch][paddedHeight][paddedWidth][inChannels]; the
-// filter repacked to [ky][kx][inChannel][paddedOutChannels], where paddedOutChannels is the
-// output channel count rounded up to a multiple of 4 and the extra channels are zero; and the
-// bias, paddedOutChannels values. The module writes [batch][outHeight][outWidth][paddedOutChannels].
+// The host (src/engine/cpu/wasm/wasmConv2d.ts) prepares three arrays in the module's memory:
+// - the input with its zero padding already added, [batch][paddedHeight][paddedWidth][inChannels];
+// - the filter repacked to [ky][kx][inChannel][paddedOutChannels], where paddedOutChannels is the
+//   output channel count rounded up to a multiple of 4, with zeros in the extra channels;
+// - the bias, paddedOutChannels values.
+// The module writes [batch][outHeight][outWidth][paddedOutChannels].
 //
 // For every output row and every block of 8 output channels (4 for the last block when the
 // padded count is not a multiple of 8), a tile of TILE_WIDTH adjacent output pixels keeps its
@@ -35,8 +36,8 @@ const binaryPath = join(outputDir, 'conv2dBinary.generated.ts');
 /**
  * Output pixels per tile for each block width in vectors of 4 channels. In conv2d.bench.ts (Node
  * 20, 2-core AMD EPYC), tiles of 6 pixels × 8 channels ran at about 22 GFLOP/s against about 35
- * for 4 × 8, probably because 12 accumulators leave too few of x86-64's 16 vector registers for
- * the weights and splats. Tiles of 8 × 4 ran the 8 → 1 layer at 4 GFLOP/s against 6 for 4 × 4.
+ * for 4 × 8. A likely cause, not checked: 12 accumulators leave too few of x86-64's 16 vector
+ * registers for the weights and splats. Tiles of 8 × 4 ran the 8 → 1 layer at 4 GFLOP/s against 6 for 4 × 4.
  */
 const TILE_WIDTH = { 1: 4, 2: 4 };
 

@@ -81,9 +81,9 @@ export function getColormap(name: ColormapName): Colormap {
 export const CYCLIC_PHASE_MIN_SPAN_RAD = 0.9 * 2 * Math.PI;
 
 /**
- * Picks the map for a phase image shown over [low_rad, high_rad]: the cyclic map when the range
- * covers about a whole cycle, otherwise the ordered 'phaseRamp', so that the ends of a narrow range
- * (for example 0 to 1 rad) get clearly different colours.
+ * Picks the map for a phase image shown over [low_rad, high_rad]. A range that covers about a
+ * whole cycle gets the cyclic map. A narrower one gets the ordered 'phaseRamp', so that its ends
+ * (for example 0 and 1 rad) get clearly different colours.
  */
 export function phaseColormapFor(low_rad: number, high_rad: number): 'phase' | 'phaseRamp' {
   return high_rad - low_rad >= CYCLIC_PHASE_MIN_SPAN_RAD ? 'phase' : 'phaseRamp';

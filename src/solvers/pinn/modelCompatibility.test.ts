@@ -24,7 +24,7 @@ const sidecar: PinnSidecar = {
   savedAt: '2026-12-05T00:00:00.000Z',
 };
 
-/** A scan of `patternCount` patterns of side `patternSize` with `countsInCrop` counts in all in the central 32 × 32. */
+/** Builds a scan of `patternCount` patterns of side `patternSize`, each with `countsInCrop` counts in its central 32 × 32. */
 function scanWith(patternSize: number, countsInCrop: number, patternCount = 3): ScanForModelCheck {
   const intensities = new Float32Array(patternCount * patternSize * patternSize);
   const perPixel = countsInCrop / (32 * 32);

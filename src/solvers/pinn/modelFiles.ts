@@ -106,7 +106,7 @@ export function readTrainedProbe(probeNpy: Uint8Array, fileName = PINN_PROBE_ENT
   const [height, width] = array.shape;
   if (array.dtype !== 'complex64' || array.shape.length !== 2 || height !== width) {
     throw new Error(
-      `${fileName} must hold a square complex64 probe, received ${array.dtype} of shape [${array.shape.join(', ')}]. Save the model again.`,
+      `${fileName} must contain a square complex64 probe, received ${array.dtype} of shape [${array.shape.join(', ')}]. Save the model again.`,
     );
   }
   return { values: array.data as Float32Array, size: height };
@@ -278,7 +278,7 @@ function locateModelEntries(archive: ZipArchive, fileName: string): Record<keyof
   if (folders.size > 1) {
     const names = [...folders].map((folder) => (folder === '' ? 'the top level' : folder));
     throw new Error(
-      `${fileName} contains model files in several places (${names.join(', ')}); a model archive holds one model. ${MODEL_ARCHIVE_HELP}`,
+      `${fileName} contains model files in several places (${names.join(', ')}), but a model archive contains one model. ${MODEL_ARCHIVE_HELP}`,
     );
   }
 
@@ -309,7 +309,7 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** The folder part of an entry name, with its trailing slash, or '' at the top level. */
+/** Returns the folder part of an entry name with its trailing slash, or '' at the top level. */
 function folderOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/') + 1);
 }
