@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
 import { checkModelForScan, meanCountsInCentralCrop, type ScanForModelCheck } from './modelCompatibility';
-import { PINN_SIDECAR_VERSION, type PinnSidecar } from './modelFiles';
+import { testSidecar } from './testSidecar';
 
 /** Sidecar of a model that reads 32 × 32 crops of 128 × 128 training patterns with 1000 counts each. */
-const sidecar: PinnSidecar = {
-  format: 'ptychoscope-ptychopinn',
-  version: PINN_SIDECAR_VERSION,
+const sidecar = testSidecar({
   patternSize: 32,
-  filterScale: 0.125,
-  trainingNormalization: {
-    patternSize: 32,
-    sourcePatternSize: 128,
-    cropped: true,
-    photonsPerPattern: 1000,
-    intensityScale: Math.sqrt(1000) / 16,
-    amplitudeScale: 16 / Math.sqrt(1000),
-  },
-  trainingScan: { name: 'training.npz', patternCount: 64, patternSize: 128 },
+  sourcePatternSize: 128,
+  trainingScanName: 'training.npz',
+  trainingPatternCount: 64,
   epochs: 20,
   finalTrainLoss: -10,
-  finalValidationLoss: null,
-  savedAt: '2026-12-05T00:00:00.000Z',
-};
+});
 
 /** Builds a scan of `patternCount` patterns of side `patternSize`, each with `countsInCrop` counts in its central 32 × 32. */
 function scanWith(patternSize: number, countsInCrop: number, patternCount = 3): ScanForModelCheck {

@@ -8,32 +8,13 @@ import {
   packModelArchive,
   parseSidecar,
   PINN_ARCHIVE_ENTRIES,
-  PINN_SIDECAR_VERSION,
   saveModelFiles,
   unpackModelArchive,
-  type PinnSidecar,
   type SavedPinnModel,
 } from './modelFiles';
+import { testSidecar } from './testSidecar';
 
-const sidecar: PinnSidecar = {
-  format: 'ptychoscope-ptychopinn',
-  version: PINN_SIDECAR_VERSION,
-  patternSize: 16,
-  filterScale: 0.125,
-  trainingNormalization: {
-    patternSize: 16,
-    sourcePatternSize: 32,
-    cropped: true,
-    photonsPerPattern: 1000,
-    intensityScale: Math.sqrt(1000) / 8,
-    amplitudeScale: 8 / Math.sqrt(1000),
-  },
-  trainingScan: { name: 'test', patternCount: 10, patternSize: 32 },
-  epochs: 3,
-  finalTrainLoss: -12.5,
-  finalValidationLoss: null,
-  savedAt: '2026-12-04T00:00:00.000Z',
-};
+const sidecar = testSidecar({ patternSize: 16, sourcePatternSize: 32, savedAt: '2026-12-04T00:00:00.000Z' });
 
 describe('PtychoPINN model files', () => {
   beforeAll(async () => {

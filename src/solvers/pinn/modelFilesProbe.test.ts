@@ -11,34 +11,15 @@ import {
   packModelArchive,
   parseSidecar,
   PINN_PROBE_ENTRY,
-  PINN_SIDECAR_VERSION,
   readTrainedProbe,
   saveModelFiles,
   unpackModelArchive,
-  type PinnSidecar,
 } from './modelFiles';
+import { testSidecar } from './testSidecar';
 
 const PATTERN_SIZE = 16;
 
-const sidecar: PinnSidecar = {
-  format: 'ptychoscope-ptychopinn',
-  version: PINN_SIDECAR_VERSION,
-  patternSize: PATTERN_SIZE,
-  filterScale: 0.125,
-  trainingNormalization: {
-    patternSize: PATTERN_SIZE,
-    sourcePatternSize: 32,
-    cropped: true,
-    photonsPerPattern: 1000,
-    intensityScale: Math.sqrt(1000) / 8,
-    amplitudeScale: 8 / Math.sqrt(1000),
-  },
-  trainingScan: { name: 'test', patternCount: 10, patternSize: 32 },
-  epochs: 3,
-  finalTrainLoss: -12.5,
-  finalValidationLoss: null,
-  savedAt: '2026-12-05T00:00:00.000Z',
-};
+const sidecar = testSidecar({ patternSize: PATTERN_SIZE, sourcePatternSize: 32 });
 
 /** Builds a probe whose every value differs, so a transposed or real-only copy fails the comparison. */
 function testProbe(): Float32Array {

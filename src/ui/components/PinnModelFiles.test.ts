@@ -6,28 +6,11 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { buildPinnModel } from '../../solvers/pinn/model';
-import { packModelArchive, PINN_SIDECAR_VERSION, saveModelFiles, type PinnSidecar, type SavedPinnModel } from '../../solvers/pinn/modelFiles';
+import { packModelArchive, saveModelFiles, type SavedPinnModel } from '../../solvers/pinn/modelFiles';
+import { testSidecar } from '../../solvers/pinn/testSidecar';
 import { loadModelArchive, PinnModelFiles } from './PinnModelFiles';
 
-const sidecar: PinnSidecar = {
-  format: 'ptychoscope-ptychopinn',
-  version: PINN_SIDECAR_VERSION,
-  patternSize: 16,
-  filterScale: 0.125,
-  trainingNormalization: {
-    patternSize: 16,
-    sourcePatternSize: 16,
-    cropped: false,
-    photonsPerPattern: 1000,
-    intensityScale: Math.sqrt(1000) / 8,
-    amplitudeScale: 8 / Math.sqrt(1000),
-  },
-  trainingScan: { name: 'training.npz', patternCount: 10, patternSize: 16 },
-  epochs: 3,
-  finalTrainLoss: -12.5,
-  finalValidationLoss: null,
-  savedAt: '2026-12-05T00:00:00.000Z',
-};
+const sidecar = testSidecar({ patternSize: 16, sourcePatternSize: 16, trainingScanName: 'training.npz' });
 
 function fileOf(name: string, bytes: Uint8Array): Pick<File, 'name' | 'arrayBuffer'> {
   return { name, arrayBuffer: async () => bytes.slice().buffer };
