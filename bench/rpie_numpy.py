@@ -7,6 +7,10 @@ probe scaling (sum |P|^2 = mean counts per pattern), the same batching and shuff
 Mulberry32 generator with the same seed, so batches and their order match the browser's),
 the same update formulas and Fourier error, in complex64 with a unitary FFT.
 
+With --upsample U (U > 1) the far field is modelled on a U-times finer detector grid, as
+src/solvers/pie/farField.ts does: the probe window grows to M = U·N, the start probe is
+zero-padded into it with a phase ramp, and U×U fine intensities are summed per measured pixel.
+
 Usage: python3 bench/rpie_numpy.py --iterations 5 --warmup 1 --json
 """
 
@@ -112,15 +116,54 @@ def orthogonalize_probe_modes(modes):
     return (singular_values[:, None] * rows).reshape(modes.shape).astype(np.complex64)
 
 
+def upsampling_ramp(window, upsample):
+    """Return exp(2πi·o·(x + y)/M) on the M×M window, o = (U − 1)/2, x and y the pixel indices.
+
+    Multiplying the probe by it shifts its far field by o fine samples, so the U×U block of fine
+    samples U·k .. U·k + U − 1 (FFT order) centres on measured pixel k.
+    """
+    offset = (upsample - 1) / 2
+    x = np.arange(window)
+    return np.exp(2j * np.pi * offset * (x[:, None] + x[None, :]) / window).astype(np.complex64)
+
+
+def pad_probe_modes(modes, window, upsample):
+    """Zero-pad modes (K, N, N) into the centre of (K, M, M) and apply upsampling_ramp, keeping Σ|P|²."""
+    count, size, _ = modes.shape
+    start = (window - size) // 2
+    padded = np.zeros((count, window, window), dtype=np.complex64)
+    padded[:, start:start + size, start:start + size] = modes
+    return (padded * upsampling_ramp(window, upsample)).astype(np.complex64)
+
+
+def bin_intensities(fine, upsample):
+    """Sum U×U blocks of fine far-field intensities (..., M, M) into measured pixels (..., N, N)."""
+    size = fine.shape[-1] // upsample
+    return fine.reshape(fine.shape[:-2] + (size, upsample, size, upsample)).sum(axis=(-3, -1))
+
+
+def spread_to_fine_grid(values, upsample):
+    """Repeat each measured-pixel value (..., N, N) over its U×U block of fine samples (..., M, M)."""
+    return np.repeat(np.repeat(values, upsample, axis=-2), upsample, axis=-1)
+
+
 class RpieSolver:
-    def __init__(self, intensities, positions, probe, batch_size, alpha, beta, probe_update_start, seed, probe_modes=1):
-        count, size, _ = intensities.shape
+    def __init__(
+        self, intensities, positions, probe, batch_size, alpha, beta, probe_update_start, seed, probe_modes=1,
+        upsample=1,
+    ):
+        count, pattern_size, _ = intensities.shape
+        # The window (probe, object patch, FFT) is M = U·N; with U = 1 it is the pattern size.
+        size = upsample * pattern_size
+        self.upsample = upsample
         self.size = size
         self.alpha = alpha
         self.beta = beta
         self.probe_update_start = probe_update_start
         self.random = seeded_random(seed)
-        self.corners, height, width = scan_geometry(positions, size)
+        # The window of M is centred where the pattern's window of N is, so its corner moves up and
+        # left by (M − N)/2, as in pie.ts. The shift is a whole number of pixels and leaves the corners unchanged.
+        self.corners, height, width = scan_geometry(positions - (size - pattern_size) // 2, size)
         self.total_counts = float(intensities.sum(dtype=np.float64))
 
         mean_counts = self.total_counts / count
@@ -128,6 +171,8 @@ class RpieSolver:
         self.probe = (probe * np.float32(np.sqrt(mean_counts / probe_power))).astype(np.complex64)
         # Probe modes (K, N, N); with one mode this is the probe with a leading axis of 1.
         self.modes = initial_probe_modes(self.probe, probe_modes)
+        if upsample > 1:
+            self.modes = pad_probe_modes(self.modes, size, upsample)
         self.object = np.ones((height, width), dtype=np.complex64)
 
         amplitudes = np.sqrt(np.maximum(intensities, 0)).astype(np.float32)
@@ -155,9 +200,14 @@ class RpieSolver:
         patches = self.extract_patches(corners)
         exit_waves = modes[None] * patches[:, None]
         far_field = np.fft.fft2(exit_waves, norm="ortho")
-        modulus = np.sqrt(np.sum(far_field.real ** 2 + far_field.imag ** 2, axis=1))
+        intensity = np.sum(far_field.real ** 2 + far_field.imag ** 2, axis=1)
+        if self.upsample > 1:
+            intensity = bin_intensities(intensity, self.upsample)
+        modulus = np.sqrt(intensity)
         residual = float(np.sum((modulus - amplitudes) ** 2, dtype=np.float64))
         factor = amplitudes / np.maximum(modulus, np.float32(EPSILON))
+        if self.upsample > 1:
+            factor = spread_to_fine_grid(factor, self.upsample)
         projected = far_field * factor[:, None]
         difference = np.fft.ifft2(projected, norm="ortho") - exit_waves
 
@@ -202,6 +252,12 @@ def parse_arguments():
         "--probe-update-start", type=int, default=1, help="first 0-based iteration that updates the probe (default 1)"
     )
     parser.add_argument("--probe-modes", type=int, default=1, help="number of probe modes (default 1)")
+    parser.add_argument(
+        "--upsample",
+        type=int,
+        default=1,
+        help="far-field upsampling U: model each detector pixel as U×U finer samples (default 1, off)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the shuffles (default 1, as in options.ts)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"scan in tike's layout (default {DEFAULT_DATA})")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a line per iteration")
@@ -211,6 +267,8 @@ def parse_arguments():
             "--iterations and --batch-size must be at least 1 and --warmup at least 0, received "
             f"{arguments.iterations}, {arguments.batch_size} and {arguments.warmup}"
         )
+    if arguments.upsample < 1:
+        parser.error(f"--upsample must be at least 1, received {arguments.upsample}")
     if not arguments.data.is_file():
         parser.error(f"scan file not found: {arguments.data}")
     return arguments
@@ -229,6 +287,7 @@ def main():
         probe_update_start=arguments.probe_update_start,
         seed=arguments.seed,
         probe_modes=arguments.probe_modes,
+        upsample=arguments.upsample,
     )
 
     warmup_errors = [solver.iterate() for _ in range(arguments.warmup)]
