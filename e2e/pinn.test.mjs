@@ -44,6 +44,8 @@ async function trainSmallPinn(page) {
   await page.getByRole('spinbutton', { name: /Patterns used/ }).fill(String(PATTERNS));
   await page.getByRole('combobox', { name: 'Network width' }).selectOption('0.125');
   assert.match(await page.getByTestId('pinn-resolution-note').textContent(), /central 64 × 64 of each 128 × 128 pattern/);
+  assert.match(await page.getByTestId('pinn-patterns-hint').textContent(), /first patterns in the file's order/);
+  assert.match(await page.getByTestId('pinn-schedule-hint').textContent(), /holds out 5 % of the patterns/);
   await waitForEnabled(page, 'Train PtychoPINN');
   await page.getByRole('button', { name: 'Train PtychoPINN' }).click();
   await page.getByTestId('pinn-summary').waitFor({ timeout: RUN_TIMEOUT_MS });

@@ -29,7 +29,10 @@ export function LossPlot({ trainLosses, validationLosses, width_px = 340, height
 
   return (
     <figure className="loss-plot">
-      <figcaption>Poisson loss per pattern: training (solid), validation (dashed)</figcaption>
+      <figcaption>
+        Poisson loss per pattern: training (solid), validation (dashed). The constant Σ ln k! is left out, so
+        the values can be negative; only their changes matter.
+      </figcaption>
       <svg
         data-testid="pinn-losses"
         data-train={JSON.stringify(trainLosses)}

@@ -1,5 +1,6 @@
 import { pinnParameterCount } from '../../solvers/pinn/model';
 import { FILTER_SCALES, validatePinnRunOptions, type PinnRunOptions } from '../../solvers/pinn/runOptions';
+import { defaultPinnTrainingOptions, type PinnTrainingOptions } from '../../solvers/pinn/train';
 
 interface Props {
   options: PinnRunOptions;
@@ -45,6 +46,22 @@ export function describePatternsUsed(maxPatterns: number, patternCount: number):
   return `The scan has ${patternCount} patterns, fewer than ${maxPatterns}, so training uses all ${patternCount}.`;
 }
 
+/** Says which patterns "Patterns used" keeps: the first ones in the file, not a spread over the scan. */
+export const PATTERNS_USED_HINT =
+  'Patterns used keeps the first patterns in the file\'s order, which on a raster scan cover one band of the ' +
+  'object; the other patterns are not seen. 0 uses them all.';
+
+/** Explains the validation split, the learning-rate halving and early stopping that training applies. */
+export function describeTrainingSchedule(settings: PinnTrainingOptions = defaultPinnTrainingOptions): string {
+  const percent = Math.round(settings.validationFraction * 100);
+  return (
+    `Training holds out ${percent} % of the patterns, drawn with a fixed seed, and reports their loss as the ` +
+    `validation loss. The learning rate halves after ${settings.plateauPatience} epochs without a lower ` +
+    `validation loss (down to ${settings.minLearningRate}), training stops after ${settings.earlyStoppingPatience} ` +
+    'such epochs, and the network keeps the weights of its best epoch.'
+  );
+}
+
 /** Settings of a PtychoPINN run: epochs, batch, learning rate, network input and width, probe. */
 export function PinnPanel({ options, datasetPatternSize, patternCount, notice = null, disabled, onChange }: Props) {
   const problems = validatePinnRunOptions(options, datasetPatternSize);
@@ -71,6 +88,9 @@ export function PinnPanel({ options, datasetPatternSize, patternCount, notice = 
       {field('Batch size', 'batchSize', 1)}
       {field('Learning rate', 'learningRate', 0.0001)}
       {field(`Patterns used (0: all ${patternCount})`, 'maxPatterns', 1)}
+      <p className="hint" data-testid="pinn-patterns-hint">
+        {PATTERNS_USED_HINT}
+      </p>
       <label className="field">
         Network input
         <select
@@ -109,6 +129,9 @@ export function PinnPanel({ options, datasetPatternSize, patternCount, notice = 
       </label>
       <p className="hint" id="pinn-trainable-probe-hint">
         The probe from the scan file is refined along with the network, which helps when that probe is imprecise.
+      </p>
+      <p className="hint" data-testid="pinn-schedule-hint">
+        {describeTrainingSchedule()}
       </p>
       {notice && (
         <p className="notice" role="status" data-testid="pinn-settings-notice">

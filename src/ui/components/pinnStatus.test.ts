@@ -9,7 +9,7 @@ import { defaultPinnRunOptions } from '../../solvers/pinn/runOptions';
 import type { PinnProgress, PinnRunSummary, RunSummary } from '../../worker/protocol';
 import type { ReconstructionSession } from '../useReconstruction';
 import { describePinnTime } from './ComparisonPanel';
-import { describeNetworkInput, describePatternsUsed } from './PinnPanel';
+import { describeNetworkInput, describePatternsUsed, describeTrainingSchedule } from './PinnPanel';
 import { describeResume, PinnProgressPanel } from './PinnProgressPanel';
 import { describePinnSummary } from './PinnSummaryLine';
 import { SolverControls } from './SolverControls';
@@ -199,6 +199,14 @@ describe('PinnPanel notes', () => {
     expect(describePatternsUsed(600, 516)).toBe('The scan has 516 patterns, fewer than 600, so training uses all 516.');
     expect(describePatternsUsed(64, 516)).toBeNull();
     expect(describePatternsUsed(0, 516)).toBeNull();
+  });
+
+  it('states the training schedule', () => {
+    // PtychoPINN's published recipe: a 5 % validation split, halving on plateau and early stopping.
+    const schedule = describeTrainingSchedule();
+    expect(schedule).toMatch(/holds out 5 % of the patterns/);
+    expect(schedule).toMatch(/halves after 2 epochs without a lower validation loss \(down to 0\.00001\)/);
+    expect(schedule).toMatch(/stops after 6 such epochs/);
   });
 });
 
