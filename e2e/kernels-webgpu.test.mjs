@@ -1,8 +1,10 @@
 // Runs the physics kernels on the WebGPU backend (SwiftShader adapter in headless Chromium) and
-// compares them with the NumPy reference cases, a float64 FFT written here, and each other.
+// compares them with the NumPy reference cases, a float64 FFT written here, and each other. Also
+// checks the direct convolution that replaces tfjs's Conv2D and FusedConv2D on SwiftShader.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { loadConv2dCases } from '../test/fixtures/conv2d/load.mjs';
 import { loadKernelCases, relativeRms } from '../test/fixtures/kernels/load.mjs';
 import { launch, serveStatic } from './harness.mjs';
 
@@ -426,6 +428,203 @@ for (const patchCount of [3, 64]) {
     assert.equal(result.total, 2 * patchCount * 4 * 4, 'values written outside the patches');
   });
 }
+
+const CONV2D_TOLERANCE = 1e-5;
+
+/**
+ * Runs `body` in the page with the convolution plan forced to `plan` ('auto', 'gpu' or
+ * 'software'), and with backend.runWebGPUProgram wrapped to record the shader key of every
+ * program. `body` is a function source taking (tf, args) and returning a JSON-able value.
+ * Returns { value, shaderKeys }.
+ */
+async function withConv2dPlan(plan, body, args) {
+  return page.evaluate(
+    async ({ plan, body, args }) => {
+      const { tf } = window.ptychoLab;
+      const backend = tf.backend();
+      const original = backend.runWebGPUProgram;
+      const shaderKeys = [];
+      backend.runWebGPUProgram = function (program, ...rest) {
+        shaderKeys.push(program.shaderKey);
+        return original.call(this, program, ...rest);
+      };
+      tf.env().set('PTYCHO_WEBGPU_CONV2D_PLAN', plan);
+      try {
+        const value = await new Function('tf', 'args', `return (${body})(tf, args);`)(tf, args);
+        return { value, shaderKeys };
+      } finally {
+        tf.env().set('PTYCHO_WEBGPU_CONV2D_PLAN', 'auto');
+        backend.runWebGPUProgram = original;
+      }
+    },
+    { plan, body: body.toString(), args },
+  );
+}
+
+/** Page function: runs one tfjs convolution kernel on payload inputs and returns its output. */
+async function runConvolutionKernel(tf, { kernel, inputs, attrs }) {
+  const tensors = Object.fromEntries(
+    Object.entries(inputs).map(([name, payload]) => [name, tf.tensor(payload.data, payload.shape, payload.dtype)]),
+  );
+  const output = tf.engine().runKernel(kernel, tensors, { dataFormat: 'NHWC', dimRoundingMode: undefined, ...attrs });
+  try {
+    return { shape: output.shape, data: Array.from(await output.data()) };
+  } finally {
+    tf.dispose([output, ...Object.values(tensors)]);
+  }
+}
+
+const isDirectConvolution = (key) => key.includes('ptychoConv2d');
+
+for (const convolutionCase of loadConv2dCases()) {
+  test(`${convolutionCase.name} matches NumPy and stock kernel`, async () => {
+    const args = {
+      kernel: convolutionCase.kernel,
+      inputs: Object.fromEntries(Object.entries(convolutionCase.inputs).map(([name, array]) => [name, toPayload(array)])),
+      attrs: convolutionCase.attrs,
+    };
+    const software = await withConv2dPlan('auto', runConvolutionKernel, args);
+    const stock = await withConv2dPlan('gpu', runConvolutionKernel, args);
+    assert.ok(software.shaderKeys.some(isDirectConvolution), `the auto plan ran ${software.shaderKeys.join(', ')}`);
+    assert.ok(!stock.shaderKeys.some(isDirectConvolution), `the gpu plan ran ${stock.shaderKeys.join(', ')}`);
+    assert.deepEqual(software.value.shape, convolutionCase.expected.shape);
+    assert.deepEqual(stock.value.shape, convolutionCase.expected.shape);
+
+    const softwareError = relativeRms(software.value.data, convolutionCase.expected.data);
+    const stockError = relativeRms(stock.value.data, convolutionCase.expected.data);
+    const planDifference = relativeRms(software.value.data, stock.value.data);
+    console.log(
+      `${convolutionCase.name}: relative RMS ${softwareError.toExponential(2)} (direct), ` +
+        `${stockError.toExponential(2)} (stock), ${planDifference.toExponential(2)} between them`,
+    );
+    assert.ok(softwareError <= CONV2D_TOLERANCE, `direct: relative RMS ${softwareError} exceeds ${CONV2D_TOLERANCE}`);
+    assert.ok(stockError <= CONV2D_TOLERANCE, `stock: relative RMS ${stockError} exceeds ${CONV2D_TOLERANCE}`);
+    assert.ok(planDifference <= CONV2D_TOLERANCE, `direct against stock: relative RMS ${planDifference} exceeds ${CONV2D_TOLERANCE}`);
+  });
+}
+
+test('conv2d validates in debug mode', async () => {
+  // Scalar and vec4 reads of inputs and of filters, each with and without bias.
+  const names = [
+    'conv2d-2x9x9-1to3',
+    'fused-relu-3x10x7-5to6',
+    'conv2d-2x2filter-2x7x8-3to4',
+    'fused-sigmoid-2x8x8-8to8',
+    'fused-linear-3x32x32-8to1',
+    'conv2d-5x3filter-1x8x7-4to7',
+  ];
+  const logsBefore = browser.logs.length;
+  await page.evaluate(() => window.ptychoLab.setShaderDebug(true));
+  try {
+    for (const convolutionCase of loadConv2dCases().filter((entry) => names.includes(entry.name))) {
+      const args = {
+        kernel: convolutionCase.kernel,
+        inputs: Object.fromEntries(Object.entries(convolutionCase.inputs).map(([name, array]) => [name, toPayload(array)])),
+        attrs: convolutionCase.attrs,
+      };
+      const { value, shaderKeys } = await withConv2dPlan('software', runConvolutionKernel, args);
+      assert.ok(shaderKeys.some((key) => key.startsWith('debug_ptychoConv2d')), `${convolutionCase.name} ran ${shaderKeys.join(', ')}`);
+      const error = relativeRms(value.data, convolutionCase.expected.data);
+      assert.ok(error <= CONV2D_TOLERANCE, `${convolutionCase.name}: relative RMS ${error} exceeds ${CONV2D_TOLERANCE}`);
+    }
+  } finally {
+    await page.evaluate(() => window.ptychoLab.setShaderDebug(false));
+  }
+  const shaderErrors = browser.logs.slice(logsBefore).filter((line) => line.includes('ptychoConv2d'));
+  assert.deepEqual(shaderErrors, []);
+});
+
+test('conv2d leaves other activations to stock kernel', async () => {
+  const convolutionCase = loadConv2dCases().find((entry) => entry.name === 'fused-relu-3x10x7-5to6');
+  for (const activation of ['elu', 'leakyrelu', 'relu6']) {
+    const args = {
+      kernel: 'FusedConv2D',
+      inputs: Object.fromEntries(Object.entries(convolutionCase.inputs).map(([name, array]) => [name, toPayload(array)])),
+      attrs: { ...convolutionCase.attrs, activation, leakyreluAlpha: 0.2 },
+    };
+    const { value, shaderKeys } = await withConv2dPlan('software', runConvolutionKernel, args);
+    assert.ok(!shaderKeys.some(isDirectConvolution), `${activation} ran ${shaderKeys.join(', ')}`);
+    assert.ok(value.data.every(Number.isFinite), `${activation}: non-finite output`);
+  }
+});
+
+/**
+ * Page function: gradients of sum(y²) for y = fused conv2d(x, filter, bias) with `activation`,
+ * with respect to x, filter and bias. tfjs computes them with its own backprop kernels, and with
+ * relu it runs Conv2D, Add and Relu in place of FusedConv2D while a gradient is recorded.
+ */
+async function convolutionGradients(tf, { activation }) {
+  const x = tf.randomUniform([3, 12, 10, 5], -1, 1, 'float32', 1);
+  const filter = tf.randomUniform([3, 3, 5, 6], -1, 1, 'float32', 2);
+  const bias = tf.randomUniform([6], -1, 1, 'float32', 3);
+  const loss = (xs, filters, biases) =>
+    tf.sum(tf.square(tf.fused.conv2d({ x: xs, filter: filters, bias: biases, pad: 'same', strides: 1, activation })));
+  const gradients = tf.grads(loss)([x, filter, bias]);
+  try {
+    return await Promise.all(gradients.map(async (gradient) => Array.from(await gradient.data())));
+  } finally {
+    tf.dispose([x, filter, bias, ...gradients]);
+  }
+}
+
+for (const activation of ['linear', 'relu']) {
+  test(`conv2d gradients match stock, ${activation}`, async () => {
+    const software = await withConv2dPlan('software', convolutionGradients, { activation });
+    const stock = await withConv2dPlan('gpu', convolutionGradients, { activation });
+    assert.ok(software.shaderKeys.some(isDirectConvolution), `the software plan ran ${software.shaderKeys.join(', ')}`);
+    ['x', 'filter', 'bias'].forEach((name, i) => {
+      const difference = relativeRms(software.value[i], stock.value[i]);
+      console.log(`conv2d gradient for ${name}, ${activation}: relative RMS ${difference.toExponential(2)} between plans`);
+      assert.ok(difference <= CONV2D_TOLERANCE, `gradient for ${name}: relative RMS ${difference} exceeds ${CONV2D_TOLERANCE}`);
+    });
+  });
+}
+
+/**
+ * Page function: predicts 4 random 64 × 64 inputs with a small network of the PtychoPINN layer
+ * types (3×3 'same' convolutions with relu, max-pooling, nearest upsampling, a sigmoid head) and
+ * fixed seeded weights. Returns the flattened prediction.
+ */
+async function predictSmallNetwork(tf) {
+  const convolution = (filters, activation, seed) =>
+    tf.layers.conv2d({
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      activation,
+      kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed + 100 }),
+    });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.inputLayer({ inputShape: [64, 64, 1] }),
+      convolution(8, 'relu', 1),
+      convolution(8, 'relu', 2),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      convolution(16, 'relu', 3),
+      tf.layers.upSampling2d({ size: [2, 2] }),
+      convolution(1, 'sigmoid', 4),
+    ],
+  });
+  const input = tf.randomUniform([4, 64, 64, 1], 0, 2, 'float32', 5);
+  const output = model.predict(input);
+  try {
+    return Array.from(await output.data());
+  } finally {
+    tf.dispose([input, output]);
+    model.dispose();
+  }
+}
+
+test('conv2d network prediction matches stock', async () => {
+  const software = await withConv2dPlan('auto', predictSmallNetwork, {});
+  const stock = await withConv2dPlan('gpu', predictSmallNetwork, {});
+  assert.ok(software.shaderKeys.some(isDirectConvolution), `the auto plan ran ${software.shaderKeys.join(', ')}`);
+  const difference = relativeRms(software.value, stock.value);
+  const maxDifference = software.value.reduce((max, value, i) => Math.max(max, Math.abs(value - stock.value[i])), 0);
+  console.log(`small network: relative RMS ${difference.toExponential(2)}, max |difference| ${maxDifference.toExponential(2)} between plans`);
+  assert.ok(difference <= CONV2D_TOLERANCE, `relative RMS ${difference} exceeds ${CONV2D_TOLERANCE}`);
+});
 
 /**
  * Times `runName` ('custom' or 'builtIn') on one [64, 128, 128, 2] field batch in the page:

@@ -8,6 +8,7 @@ import '../../src/lab/main';
 import * as tf from '@tensorflow/tfjs';
 
 import { loadBundledSiemensStar } from '../../src/data/siemensStar';
+import { CONV2D_PLAN_FLAG } from '../../src/engine/webgpu/conv2d';
 import { preparePinnData, type PinnTrainingData } from '../../src/solvers/pinn/dataPrep';
 import { buildPinnModel } from '../../src/solvers/pinn/model';
 import { predictPatches, stitchPatches } from '../../src/solvers/pinn/stitch';
@@ -45,6 +46,63 @@ async function timeWholeScan(batchSize: number): Promise<{ predict_s: number; st
   stitchPatches(patches, data.patternCount, PATTERN_SIZE, data.positionY_px, data.positionX_px);
   const stitched = performance.now();
   return { predict_s: (predicted - started) / 1000, stitch_s: (stitched - predicted) / 1000 };
+}
+
+interface PlanDifference {
+  /** Largest |software − stock| over all values. */
+  maxAbsDifference: number;
+  /** ||software − stock|| / ||stock||. */
+  relativeRms: number;
+}
+
+function planDifference(software: Float32Array, stock: Float32Array): PlanDifference {
+  let maxAbsDifference = 0;
+  let difference = 0;
+  let reference = 0;
+  for (let i = 0; i < stock.length; i += 1) {
+    const d = software[i] - stock[i];
+    maxAbsDifference = Math.max(maxAbsDifference, Math.abs(d));
+    difference += d * d;
+    reference += stock[i] * stock[i];
+  }
+  return { maxAbsDifference, relativeRms: Math.sqrt(difference / reference) };
+}
+
+/**
+ * Predicts and stitches the whole scan at `batchSize` once with each webgpu convolution plan of
+ * src/engine/webgpu/conv2d.ts ('software': the direct convolution, 'gpu': tfjs's own kernels).
+ * Returns the seconds of each run and how far the patches and the stitched objects differ.
+ */
+async function compareConv2dPlans(batchSize: number): Promise<{
+  software: { predict_s: number; stitch_s: number };
+  gpu: { predict_s: number; stitch_s: number };
+  amplitude: PlanDifference;
+  phase: PlanDifference;
+  object: PlanDifference;
+}> {
+  const { model, data } = loaded();
+  const runWithPlan = async (plan: 'software' | 'gpu') => {
+    tf.env().set(CONV2D_PLAN_FLAG, plan);
+    try {
+      const started = performance.now();
+      const patches = await predictPatches(model, data.amplitudes, data.patternCount, PATTERN_SIZE, batchSize);
+      const predicted = performance.now();
+      const stitched = stitchPatches(patches, data.patternCount, PATTERN_SIZE, data.positionY_px, data.positionX_px);
+      const seconds = { predict_s: (predicted - started) / 1000, stitch_s: (performance.now() - predicted) / 1000 };
+      return { patches, object: stitched.object, seconds };
+    } finally {
+      tf.env().set(CONV2D_PLAN_FLAG, 'auto');
+    }
+  };
+  const software = await runWithPlan('software');
+  const gpu = await runWithPlan('gpu');
+  return {
+    software: software.seconds,
+    gpu: gpu.seconds,
+    amplitude: planDifference(software.patches.amplitude, gpu.patches.amplitude),
+    phase: planDifference(software.patches.phase, gpu.patches.phase),
+    object: planDifference(software.object, gpu.object),
+  };
 }
 
 /** Predicts the first `batchSize` patterns as one batch, `repeats` times, and returns ms per run. */
@@ -94,10 +152,11 @@ declare global {
       setup: typeof setup;
       setFlags: typeof setFlags;
       timeWholeScan: typeof timeWholeScan;
+      compareConv2dPlans: typeof compareConv2dPlans;
       timeBatch: typeof timeBatch;
       profileBatch: typeof profileBatch;
     };
   }
 }
 
-window.probe = { setup, setFlags, timeWholeScan, timeBatch, profileBatch };
+window.probe = { setup, setFlags, timeWholeScan, compareConv2dPlans, timeBatch, profileBatch };

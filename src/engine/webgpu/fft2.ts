@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { FFT2, type Fft2Attrs } from '../kernelNames';
-import { runProgram, type KernelArgs, type KernelProgram, type WebGPUBackend } from './program';
+import { isSoftwareAdapter, runProgram, type KernelArgs, type KernelProgram, type WebGPUBackend } from './program';
 import fft2Source from './fft2.wgsl?raw';
 
 /** Invocations per workgroup that a workgroup of short lines is filled up to. */
@@ -83,9 +83,7 @@ export function registerFft2PlanFlag(): void {
 function usesSoftwarePlan(backend: WebGPUBackend): boolean {
   const choice = tf.env().get(FFT2_PLAN_FLAG);
   if (choice === 'gpu' || choice === 'software') return choice === 'software';
-  // GPUDevice.adapterInfo is missing before Chrome 132, which then counts as a hardware GPU.
-  const adapterInfo = backend.device.adapterInfo as GPUAdapterInfo | undefined;
-  return adapterInfo?.isFallbackAdapter === true || adapterInfo?.architecture === 'swiftshader';
+  return isSoftwareAdapter(backend);
 }
 
 const twiddleTables = new Map<number, Float32Array>();

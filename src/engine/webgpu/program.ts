@@ -69,6 +69,16 @@ export function assertFitsStorageBinding(backend: WebGPUBackend, kernel: string,
   }
 }
 
+/**
+ * Returns true when the backend's device comes from a software adapter such as SwiftShader,
+ * Chrome's CPU implementation of WebGPU. GPUDevice.adapterInfo is missing before Chrome 132, which
+ * then counts as a hardware GPU.
+ */
+export function isSoftwareAdapter(backend: WebGPUBackend): boolean {
+  const adapterInfo = backend.device.adapterInfo as GPUAdapterInfo | undefined;
+  return adapterInfo?.isFallbackAdapter === true || adapterInfo?.architecture === 'swiftshader';
+}
+
 /** Element count that the kernels' i32 indices into vec2<f32> arrays reach. */
 const MAX_I32_VEC2_ELEMENTS = 2 ** 31 - 1;
 
