@@ -117,7 +117,7 @@ function alignToCacheLine(address: number): number {
  * `threads` threads, added on the first call for that n. Field data goes after the last table, at
  * `dataAddress`. The memory grows as needed and never shrinks.
  */
-class Fft2Instance {
+export class Fft2Instance {
   private readonly exports: Fft2Exports;
   private readonly tables = new Map<number, WasmTables>();
   private top: number;

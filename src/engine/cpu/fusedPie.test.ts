@@ -1,0 +1,186 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  amplitudeResidual,
+  complexMultiply,
+  conjugateProductSum,
+  extractPatches,
+  fft2,
+  modulusCorrection,
+  overlapSum,
+  regularizedUpdate,
+} from '../ops';
+import { registerPhysicsKernels } from '../register';
+import { FusedPieUpdate, isFusedPieAvailable, type FusedPieBatch, type PieUpdateWeights } from './fusedPie';
+import { randomValues } from './testValues';
+
+const RPIE: PieUpdateWeights = { objectWeight: 0.1, objectStep: 1, probeWeight: 0.2, probeStep: 1 };
+const EPIE: PieUpdateWeights = { objectWeight: 1, objectStep: 0.9, probeWeight: 1, probeStep: 0.7 };
+
+interface Case {
+  height: number;
+  width: number;
+  size: number;
+  batchSizes: number[];
+  seed: number;
+}
+
+/** A random object near 1, a random probe, and batches at random positions with random amplitudes. */
+function makeCase({ height, width, size, batchSizes, seed }: Case) {
+  const object = randomValues(height * width * 2, seed).map((value, i) => (i % 2 === 0 ? 1 + 0.3 * value : 0.3 * value));
+  const probe = randomValues(size * size * 2, seed + 1).map((value) => 2 * value);
+  let next = seed + 2;
+  const batches: FusedPieBatch[] = batchSizes.map((count) => {
+    const positions = new Int32Array(2 * count);
+    const corners = randomValues(2 * count, next);
+    for (let k = 0; k < count; k += 1) {
+      positions[2 * k] = Math.floor(((corners[2 * k] + 1) / 2) * (height - size + 1));
+      positions[2 * k + 1] = Math.floor(((corners[2 * k + 1] + 1) / 2) * (width - size + 1));
+    }
+    const amplitudes = randomValues(count * size * size, next + 1).map((value) => 3 * Math.abs(value));
+    next += 2;
+    return { amplitudes, positions };
+  });
+  return { object, probe, batches };
+}
+
+/** The composed-kernel batch update of PieSolver for one probe mode, as tensors on the 'cpu' backend. */
+function composedBatch(
+  object: tf.Tensor3D,
+  probe: tf.Tensor3D,
+  batch: FusedPieBatch,
+  size: number,
+  updateProbe: boolean,
+  weights: PieUpdateWeights,
+): [tf.Tensor3D, tf.Tensor3D, number] {
+  const [height, width] = object.shape;
+  const count = batch.positions.length / 2;
+  const [nextObject, nextProbe, residual] = tf.tidy(() => {
+    const positions = tf.tensor2d(batch.positions, [count, 2], 'int32');
+    const amplitudes = tf.tensor3d(batch.amplitudes, [count, size, size]);
+    const patches = extractPatches(object, positions, size);
+    const farField = fft2(complexMultiply<tf.Tensor4D>(probe, patches), 'forward');
+    const residual = tf.sum(amplitudeResidual(farField, amplitudes));
+    const difference = fft2(modulusCorrection(farField, amplitudes), 'inverse');
+    const numerator = overlapSum(complexMultiply<tf.Tensor4D>(probe, difference, true), positions, height, width);
+    const coverage = overlapSum(complexMultiply<tf.Tensor3D>(probe, probe, true), positions, height, width);
+    const nextObject = regularizedUpdate(
+      object,
+      numerator,
+      coverage,
+      tf.max(coverage) as tf.Scalar,
+      weights.objectStep,
+      weights.objectWeight,
+    );
+    let nextProbe = probe;
+    if (updateProbe) {
+      const power = conjugateProductSum(patches, patches);
+      nextProbe = regularizedUpdate(
+        probe,
+        conjugateProductSum(patches, difference),
+        power,
+        tf.max(power) as tf.Scalar,
+        weights.probeStep,
+        weights.probeWeight,
+      );
+    }
+    return [nextObject, tf.clone(nextProbe), residual] as const;
+  });
+  const residualValue = residual.dataSync()[0];
+  residual.dispose();
+  return [nextObject, nextProbe, residualValue];
+}
+
+/** Number of positions where `a` and `b` differ in their bits. */
+function countDifferentBits(a: Float32Array, b: Float32Array): number {
+  const aBits = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const bBits = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let different = 0;
+  for (let i = 0; i < aBits.length; i += 1) if (aBits[i] !== bBits[i]) different += 1;
+  return different;
+}
+
+describe('FusedPieUpdate', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    registerPhysicsKernels();
+  });
+
+  it('is available in Node', () => {
+    expect(isFusedPieAvailable()).toBe(true);
+  });
+
+  const cases = [
+    { name: 'rPIE with probe update', weights: RPIE, updateProbe: true, size: 16, batchSizes: [5, 5, 3] },
+    { name: 'rPIE without probe update', weights: RPIE, updateProbe: false, size: 16, batchSizes: [4, 4] },
+    { name: 'ePIE with probe update', weights: EPIE, updateProbe: true, size: 32, batchSizes: [6, 6, 2] },
+    { name: 'ePIE without probe update', weights: EPIE, updateProbe: false, size: 8, batchSizes: [7, 1] },
+  ];
+  for (const [caseIndex, { name, weights, updateProbe, size, batchSizes }] of cases.entries()) {
+    it(`matches the composed kernels bit for bit, ${name}`, () => {
+      const height = 3 * size + 5;
+      const width = 2 * size + 7;
+      const { object, probe, batches } = makeCase({ height, width, size, batchSizes, seed: 100 * caseIndex + 7 });
+      const fused = new FusedPieUpdate(object, height, width, probe, size, batches);
+      let objectTensor = tf.tensor3d(object, [height, width, 2]);
+      let probeTensor = tf.tensor3d(probe, [size, size, 2]);
+
+      // Two passes over the batches in a fixed shuffled order, so later batches see updated fields.
+      const order = [...batches.keys()].reverse();
+      for (const pass of [0, 1]) {
+        for (const index of order) {
+          const fusedResidual = fused.updateBatch(index, updateProbe, weights);
+          const [nextObject, nextProbe, residual] = composedBatch(
+            objectTensor,
+            probeTensor,
+            batches[index],
+            size,
+            updateProbe,
+            weights,
+          );
+          objectTensor.dispose();
+          probeTensor.dispose();
+          objectTensor = nextObject;
+          probeTensor = nextProbe;
+          expect(Math.abs(fusedResidual - residual), `residual, pass ${pass}, batch ${index}`).toBeLessThanOrEqual(
+            2e-6 * residual,
+          );
+        }
+      }
+      const composedObject = objectTensor.dataSync() as Float32Array;
+      const composedProbe = probeTensor.dataSync() as Float32Array;
+      objectTensor.dispose();
+      probeTensor.dispose();
+
+      expect(countDifferentBits(fused.readObject(), composedObject)).toBe(0);
+      expect(countDifferentBits(fused.readProbe(), composedProbe)).toBe(0);
+      if (!updateProbe) expect(countDifferentBits(fused.readProbe(), probe)).toBe(0);
+    });
+  }
+
+  it('gives the same bits on a second run', () => {
+    const size = 16;
+    const { object, probe, batches } = makeCase({ height: 50, width: 41, size, batchSizes: [6, 6], seed: 3 });
+    const results = [0, 1].map(() => {
+      const fused = new FusedPieUpdate(object, 50, 41, probe, size, batches);
+      const residuals = [0, 1, 0, 1].map((index) => fused.updateBatch(index, true, RPIE));
+      return { residuals, object: fused.readObject(), probe: fused.readProbe() };
+    });
+    expect(results[1].residuals).toEqual(results[0].residuals);
+    expect(countDifferentBits(results[1].object, results[0].object)).toBe(0);
+    expect(countDifferentBits(results[1].probe, results[0].probe)).toBe(0);
+  });
+
+  it('rejects a window outside the object', () => {
+    const size = 8;
+    const { object, probe } = makeCase({ height: 20, width: 20, size, batchSizes: [], seed: 5 });
+    const batch = { amplitudes: new Float32Array(size * size), positions: new Int32Array([13, 0]) };
+    expect(() => new FusedPieUpdate(object, 20, 20, probe, size, [batch])).toThrow(/does not lie inside/);
+  });
+
+  it('rejects an odd window size', () => {
+    const object = new Float32Array(20 * 20 * 2);
+    expect(() => new FusedPieUpdate(object, 20, 20, new Float32Array(7 * 7 * 2), 7, [])).toThrow(/even integer/);
+  });
+});
