@@ -27,9 +27,20 @@ export interface ProductPositionOffset {
 }
 
 /**
- * Returns the mean difference between the product's window corners and the dataset's. Throws when
- * the pattern counts differ or the differences spread by more than MAX_POSITION_SPREAD_PX, because
- * the product is then not a reconstruction of this scan in the same order.
+ * Returns the (y, x) shift from the corners of the product's probe windows to the corners of
+ * pattern-sized windows with the same centres. It is nonzero when the probe is larger than the
+ * patterns, as after a run with far-field upsampling.
+ */
+export function productCornerShift(result: PtychodusProductReadResult, dataset: ScanDataset): ProductPositionOffset {
+  const { probe } = result.product;
+  return { offsetY_px: (probe.height - dataset.patternSize) / 2, offsetX_px: (probe.width - dataset.patternSize) / 2 };
+}
+
+/**
+ * Returns the mean difference between the product's window corners and the dataset's, both taken
+ * for pattern-sized windows (see productCornerShift). Throws when the pattern counts differ or the
+ * differences spread by more than MAX_POSITION_SPREAD_PX, because the product is then not a
+ * reconstruction of this scan in the same order.
  */
 export function productPositionOffset(
   result: PtychodusProductReadResult,
@@ -45,21 +56,22 @@ export function productPositionOffset(
         'Load the scan it was made from, or a product of this scan.',
     );
   }
+  const shift = productCornerShift(result, dataset);
   let offsetY = 0;
   let offsetX = 0;
   for (let i = 0; i < count; i += 1) {
     offsetY += result.positionY_px[i] - dataset.positionY_px[i];
     offsetX += result.positionX_px[i] - dataset.positionX_px[i];
   }
-  offsetY /= count;
-  offsetX /= count;
+  offsetY = offsetY / count + shift.offsetY_px;
+  offsetX = offsetX / count + shift.offsetX_px;
 
   let spread = 0;
   for (let i = 0; i < count; i += 1) {
     spread = Math.max(
       spread,
-      Math.abs(result.positionY_px[i] - dataset.positionY_px[i] - offsetY),
-      Math.abs(result.positionX_px[i] - dataset.positionX_px[i] - offsetX),
+      Math.abs(result.positionY_px[i] + shift.offsetY_px - dataset.positionY_px[i] - offsetY),
+      Math.abs(result.positionX_px[i] + shift.offsetX_px - dataset.positionX_px[i] - offsetX),
     );
   }
   if (spread > MAX_POSITION_SPREAD_PX) {

@@ -44,7 +44,8 @@ function centredAmplitudes(dataset: ScanDataset): Float32Array {
  * The scan and its reconstruction as one compressed .npz in PtychoPINN's layout, so the file opens
  * again here or in PtychoPINN as a dataset with its object: `diffraction` (√counts, centred, as
  * PtychoPINN stores it), the object, the main probe mode as `probeGuess` and all modes as
- * `probeModes` (K, N, N) in decreasing order of power, window centres on the object array
+ * `probeModes` (K, M, M) in decreasing order of power (M is N, or 2N after a run with far-field
+ * upsampling 2), window centres on the object array
  * (`xcoords` = column) and the Fourier error history.
  *
  * NOTE: a reader that guesses counts or amplitudes from the values, as ours does, reads a scan

@@ -12,7 +12,7 @@ export interface ReconstructionSnapshot {
   object: Float32Array;
   objectHeight: number;
   objectWidth: number;
-  /** Main probe mode [probeSize, probeSize, 2], interleaved complex. */
+  /** Main probe mode [probeSize, probeSize, 2], interleaved complex. probeSize is the pattern size, or twice it with far-field upsampling 2. */
   probe: Float32Array;
   probeSize: number;
   /** Every probe mode [probeModeCount, probeSize, probeSize, 2], in decreasing order of power. */

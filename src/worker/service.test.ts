@@ -134,7 +134,7 @@ describe('reconstruction service', () => {
       probeSize_px: 8,
     };
     await expect(service.reconstruct({ ...defaultsFor('rpie'), iterations: 2, batchSize: 8 }, startPoint)).rejects.toThrow(
-      /probe is 8×8 pixels but the scan's patterns are 32×32/,
+      /probe is 8×8 pixels, but a run on these 32×32 patterns/,
     );
     const after = await service.snapshot();
     expect(Array.from(after!.object)).toEqual(Array.from(before!.object));

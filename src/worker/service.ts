@@ -68,13 +68,13 @@ export function createReconstructionService(dependencies: ServiceDependencies): 
       current.readProbeModes(),
       readCoverage(current, freshCoverage),
     ]);
-    const probe = probeModes.slice(0, current.patternSize * current.patternSize * 2);
+    const probe = probeModes.slice(0, current.windowSize * current.windowSize * 2);
     return {
       object,
       objectHeight: current.geometry.objectHeight_px,
       objectWidth: current.geometry.objectWidth_px,
       probe,
-      probeSize: current.patternSize,
+      probeSize: current.windowSize,
       probeModes,
       probeModeCount: current.probeModeCount,
       coverage,

@@ -109,9 +109,12 @@ function requireSnapshotShapes(snapshot: ReconstructionSnapshot, dataset: ScanDa
         `${probeValues} values, received ${snapshot.probeModes.length}.`,
     );
   }
-  if (snapshot.probeSize !== dataset.patternSize) {
+  // A run with far-field upsampling 2 has a probe of twice the pattern size, centred on the same positions.
+  // NOTE: the product does not record the upsampling or the probe's phase ramp that comes with it.
+  if (snapshot.probeSize !== dataset.patternSize && snapshot.probeSize !== 2 * dataset.patternSize) {
     throw new Error(
-      `toPtychodusProduct: the probe is ${snapshot.probeSize} pixels wide but the dataset's patterns are ${dataset.patternSize}. ` +
+      `toPtychodusProduct: the probe is ${snapshot.probeSize} pixels wide but the dataset's patterns are ${dataset.patternSize}, ` +
+        `so it should be ${dataset.patternSize} or, with far-field upsampling 2, ${2 * dataset.patternSize}. ` +
         'Export the snapshot of a run on this dataset.',
     );
   }

@@ -16,6 +16,9 @@ interface BundledErrors {
   iterations: number;
   batchSize: number;
   errors: Record<string, number[]>;
+  /** Far-field upsampling factor of `upsampledErrors`. */
+  upsample: 2;
+  upsampledErrors: Record<string, number[]>;
 }
 
 /** Fourier errors of the NumPy port (bench/rpie_numpy.py), from test/fixtures/make_pie_fixtures.py. */
@@ -45,5 +48,24 @@ describe('rPIE on the bundled Siemens-star scan', () => {
       // float32 sums over 516 patterns of 128² pixels against NumPy's complex64 with float64 sums.
       errors.forEach((error, i) => expect(Math.abs(error - reference.errors[String(modes)][i])).toBeLessThan(2e-5));
     }, 60_000);
+  }
+
+  for (const modes of [1, 3]) {
+    it(`matches NumPy upsampled with ${modes} mode${modes === 1 ? '' : 's'}`, async () => {
+      const options = {
+        ...defaultsFor('rpie'),
+        batchSize: reference.batchSize,
+        probeModes: modes,
+        farFieldUpsampling: reference.upsample,
+      };
+      const solver = new PieSolver(dataset, options);
+      const errors: number[] = [];
+      for (let i = 0; i < reference.iterations; i += 1) errors.push((await solver.iterate()).fourierError);
+      const windowSize = solver.windowSize;
+      solver.dispose();
+
+      expect(windowSize).toBe(reference.upsample * dataset.patternSize);
+      errors.forEach((error, i) => expect(Math.abs(error - reference.upsampledErrors[String(modes)][i])).toBeLessThan(2e-5));
+    }, 240_000);
   }
 });

@@ -61,3 +61,24 @@ export function computeScanGeometry(
     originX_px,
   };
 }
+
+/**
+ * Places windows of `windowSize` pixels centred where the patterns' windows of `patternSize` are:
+ * each corner moves up and left by (windowSize − patternSize) / 2 before computeScanGeometry. The
+ * origin then still maps object pixels to dataset coordinates, and window centres stay at the
+ * dataset position plus patternSize / 2.
+ */
+export function computeWindowGeometry(
+  positionY_px: Float32Array,
+  positionX_px: Float32Array,
+  patternSize: number,
+  windowSize: number,
+): ScanGeometry {
+  if (windowSize === patternSize) return computeScanGeometry(positionY_px, positionX_px, patternSize);
+  const shift_px = (windowSize - patternSize) / 2;
+  return computeScanGeometry(
+    positionY_px.map((y) => y - shift_px),
+    positionX_px.map((x) => x - shift_px),
+    windowSize,
+  );
+}

@@ -1,4 +1,5 @@
 /** Settings of the PIE family of solvers (rPIE and ePIE), with their defaults and checks. */
+import { validateFarFieldUpsampling, type FarFieldUpsampling } from './farField';
 import { MAX_PROBE_MODES } from './probeModes';
 
 export type PieMethod = 'rpie' | 'epie';
@@ -26,6 +27,12 @@ export interface PieOptions {
    * coherent probe; experimental data with partial coherence often fit better with 3 to 5.
    */
   probeModes: number;
+  /**
+   * Far-field upsampling U: each detector pixel is modelled as U×U finer far-field samples whose
+   * intensities are summed, and the probe window grows to U times the pattern size (see farField.ts).
+   * 1 is off. An iteration does about U² times the work.
+   */
+  farFieldUpsampling: FarFieldUpsampling;
   /** Seed of the shuffle that orders and groups the positions. */
   seed: number;
 }
@@ -39,6 +46,7 @@ export const defaultPieOptions: PieOptions = {
   probeUpdateStart: 1,
   batchSize: 32,
   probeModes: 1,
+  farFieldUpsampling: 1,
   seed: 1,
 };
 
@@ -57,9 +65,10 @@ function describeReceived(value: number): string {
 /**
  * Returns a list of problems with `options`, each naming the setting, the rule and the value.
  * Settings are named by their labels in the Reconstruction panel (α, β, Iterations, Positions per
- * batch, rPIE/ePIE), because the panel shows these messages as they are.
+ * batch, rPIE/ePIE), because the panel shows these messages as they are. With `patternSize`, the
+ * far-field upsampling is also checked against the largest FFT window.
  */
-export function validatePieOptions(options: PieOptions): string[] {
+export function validatePieOptions(options: PieOptions, patternSize?: number): string[] {
   const problems: string[] = [];
   const methodKnown = options.method === 'rpie' || options.method === 'epie';
   if (!methodKnown) {
@@ -87,6 +96,7 @@ export function validatePieOptions(options: PieOptions): string[] {
       `Probe modes must be a whole number from 1 to ${MAX_PROBE_MODES}, received ${describeReceived(options.probeModes)}.`,
     );
   }
+  problems.push(...validateFarFieldUpsampling(options.farFieldUpsampling, patternSize));
   if (!Number.isInteger(options.probeUpdateStart) || options.probeUpdateStart < 0) {
     problems.push(
       `probeUpdateStart must be a whole number of at least 0, received ${describeReceived(options.probeUpdateStart)}.`,

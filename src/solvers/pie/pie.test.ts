@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { simulateScan, type SimulatedScan } from '../../data/simulate';
 import { registerPhysicsKernels } from '../../engine/register';
-import { defaultsFor } from './options';
+import { defaultsFor, type PieOptions } from './options';
 import { PieSolver } from './pie';
 
 /**
@@ -73,14 +73,53 @@ describe('PieSolver on a simulated Siemens star', () => {
     });
   }
 
-  it('keeps the tensor count flat across iterations', async () => {
-    const solver = new PieSolver(scan.dataset, { ...defaultsFor('rpie'), iterations: 5, batchSize: 16 });
-    await solver.iterate();
-    const before = tf.memory().numTensors;
-    await solver.iterate();
-    await solver.iterate();
-    expect(tf.memory().numTensors).toBe(before);
+  for (const [probeModes, farFieldUpsampling] of [
+    [1, 1],
+    [1, 2],
+    [2, 2],
+  ] as const) {
+    it(`keeps the tensor count flat with ${probeModes} mode(s), upsampling ${farFieldUpsampling}`, async () => {
+      const before = tf.memory().numTensors;
+      const options = { ...defaultsFor('rpie'), iterations: 5, batchSize: 16, probeModes, farFieldUpsampling };
+      const solver = new PieSolver(scan.dataset, options);
+      await solver.iterate();
+      const afterFirst = tf.memory().numTensors;
+      await solver.iterate();
+      await solver.iterate();
+      expect(tf.memory().numTensors).toBe(afterFirst);
+      solver.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('upsampled run lowers the error with a window of 2N', async () => {
+    const options = { ...defaultsFor('rpie'), iterations: 20, batchSize: 8, farFieldUpsampling: 2 as const };
+    const solver = new PieSolver(scan.dataset, options);
+    const errors: number[] = [];
+    for (let i = 0; i < options.iterations; i += 1) errors.push((await solver.iterate()).fourierError);
+    const probe = await solver.readProbe();
+    const { windowSize, geometry } = solver;
     solver.dispose();
+
+    expect(windowSize).toBe(64);
+    expect(probe.length).toBe(64 * 64 * 2);
+    // The object grows by M − N, and its origin moves by (M − N) / 2 so window centres keep their place.
+    expect(geometry.objectHeight_px).toBe(scan.objectHeight + 32);
+    expect(geometry.objectWidth_px).toBe(scan.objectWidth + 32);
+    expect(errors.every(Number.isFinite)).toBe(true);
+    expect(errors[errors.length - 1]).toBeLessThan(errors[0] / 3);
+  });
+
+  it('rejects a window above 512 pixels', () => {
+    const dataset = { ...scan.dataset, patternSize: 512 };
+    expect(() => new PieSolver(dataset, { ...defaultsFor('rpie'), farFieldUpsampling: 2 })).toThrow(
+      /needs a 1024×1024 window, but the FFT takes at most 512×512/,
+    );
+  });
+
+  it('rejects an upsampling factor of 3', () => {
+    const options = { ...defaultsFor('rpie'), farFieldUpsampling: 3 } as unknown as PieOptions;
+    expect(() => new PieSolver(scan.dataset, options)).toThrow(/Far-field upsampling must be 1 \(off\) or 2, received 3/);
   });
 
   it('rejects invalid settings with the setting named', () => {

@@ -25,6 +25,11 @@
  * The Fourier error reported per iteration is √(Σ_j Σ_k (|Ψ_jk| − √I_jk)² / Σ_j Σ_k I_jk), summed
  * over all patterns of the iteration before their updates, where |Ψ_jk| is √(Σ_m |Ψ_jmk|²) with
  * modes.
+ *
+ * With far-field upsampling U > 1 (farField.ts) the window is M = U·N pixels. The modelled intensity
+ * of measured pixel k is then the sum of Σ_m |Ψ_jm|² over its U×U block of fine samples, |Ψ_jk| in
+ * the Fourier error is its square root, and the projection scales every fine sample of the block by
+ * the same factor √I_jk / |Ψ_jk|.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -40,7 +45,8 @@ import {
   regularizedUpdate,
 } from '../../engine/ops';
 import { seededRandom, shuffle } from '../../util/random';
-import { computeScanGeometry, type ScanGeometry } from './geometry';
+import { binIntensities, padProbeModes, spreadToFineGrid } from './farField';
+import { computeWindowGeometry, type ScanGeometry } from './geometry';
 import { validatePieOptions, type PieOptions } from './options';
 import { initialProbeModes, orthogonalizeProbeModes } from './probeModes';
 import { defaultProbe, scaleProbeToPhotons } from './probeScale';
@@ -54,7 +60,7 @@ import {
 } from './startPoint';
 
 interface PositionBatch {
-  /** √I of the batch's patterns, [b, N, N]. */
+  /** √I of the batch's patterns, [b, N, N], on the detector's grid. */
   amplitudes: tf.Tensor3D;
   /** (row, col) of each window in the object array, int32 [b, 2]. */
   positions: tf.Tensor2D;
@@ -80,7 +86,7 @@ interface UpdateWeights {
 }
 
 interface ExitWaveChange {
-  /** Δ_m = F⁻¹Ψ′_m − ψ_m of each probe mode, [b, N, N, 2]. */
+  /** Δ_m = F⁻¹Ψ′_m − ψ_m of each probe mode, [b, M, M, 2]. */
   differences: tf.Tensor4D[];
   /** Σ(|Ψ| − √I)² over the batch. */
   residual: tf.Scalar;
@@ -97,9 +103,12 @@ function yieldToEventLoop(): Promise<void> {
  */
 export class PieSolver {
   readonly geometry: ScanGeometry;
+  /** Side N of the measured patterns, in detector pixels. */
   readonly patternSize: number;
+  /** Side M = U·N of the probe, object patches and exit waves, in object pixels; N without upsampling. */
+  readonly windowSize: number;
   private objectField: tf.Tensor3D;
-  /** The probe modes, each [N, N, 2], in decreasing order of power once orthogonalised. */
+  /** The probe modes, each [M, M, 2], in decreasing order of power once orthogonalised. */
   private probeFields: tf.Tensor3D[];
   private readonly batches: PositionBatch[];
   private readonly totalCounts: number;
@@ -123,14 +132,16 @@ export class PieSolver {
     readonly options: PieOptions,
     start?: PieStartPoint,
   ) {
-    const problems = validatePieOptions(options);
+    const problems = validatePieOptions(options, dataset.patternSize);
     if (problems.length > 0) throw new Error(`Invalid PIE settings: ${problems.join(' ')}`);
-    if (start) validateStartPoint(start, dataset.patternCount, dataset.patternSize);
+    const upsampling = options.farFieldUpsampling;
+    if (start) validateStartPoint(start, dataset.patternCount, dataset.patternSize, upsampling);
 
-    const size = dataset.patternSize;
-    this.patternSize = size;
+    this.patternSize = dataset.patternSize;
+    const size = upsampling * dataset.patternSize;
+    this.windowSize = size;
     const positions = start?.positions ?? dataset;
-    this.geometry = computeScanGeometry(positions.positionY_px, positions.positionX_px, size);
+    this.geometry = computeWindowGeometry(positions.positionY_px, positions.positionX_px, dataset.patternSize, size);
     this.random = seededRandom(options.seed);
 
     let totalCounts = 0;
@@ -142,7 +153,13 @@ export class PieSolver {
     let modes: Float32Array;
     if (start) {
       object = placeStartObject(start, this.geometry);
-      modes = adjustProbeModeCount(start.probeModes, size, start.probeModeCount, options.probeModes);
+      // validateStartPoint accepts a probe of the window size or of the pattern size. A probe of the
+      // pattern size gets the padding and ramp of a fresh start.
+      const startModes =
+        start.probeSize_px === size
+          ? start.probeModes
+          : padProbeModes(start.probeModes, start.probeSize_px, start.probeModeCount, upsampling);
+      modes = adjustProbeModeCount(startModes, size, start.probeModeCount, options.probeModes);
       const modelled = modelledTotalCounts(object, this.geometry, modes, size, options.probeModes);
       this.startProbeScale = startProbeScale(modelled, totalCounts);
       if (this.startProbeScale !== 1) {
@@ -151,9 +168,10 @@ export class PieSolver {
     } else {
       object = new Float32Array(height * width * 2);
       for (let i = 0; i < object.length; i += 2) object[i] = 1;
-      const probeGuess = dataset.probe ?? defaultProbe(size);
+      const probeGuess = dataset.probe ?? defaultProbe(dataset.patternSize);
       const probe = scaleProbeToPhotons(probeGuess, dataset.intensities, dataset.patternCount);
-      modes = initialProbeModes(probe, size, options.probeModes);
+      const patternModes = initialProbeModes(probe, dataset.patternSize, options.probeModes);
+      modes = padProbeModes(patternModes, dataset.patternSize, options.probeModes, upsampling);
     }
     this.probeFields = this.splitModes(modes);
     this.objectField = tf.tensor3d(object, [height, width, 2]);
@@ -189,9 +207,9 @@ export class PieSolver {
     return batches;
   }
 
-  /** Uploads modes [K, N, N, 2] as K tensors [N, N, 2]. */
+  /** Uploads modes [K, M, M, 2] as K tensors [M, M, 2]. */
   private splitModes(modes: Float32Array): tf.Tensor3D[] {
-    const size = this.patternSize;
+    const size = this.windowSize;
     const modeLength = size * size * 2;
     return Array.from({ length: modes.length / modeLength }, (_, mode) =>
       tf.tensor3d(modes.subarray(mode * modeLength, (mode + 1) * modeLength), [size, size, 2]),
@@ -238,7 +256,7 @@ export class PieSolver {
   /** Replaces the modes by orthogonal ones of decreasing power; the total intensity is unchanged. */
   private async orthogonalizeModes(): Promise<void> {
     const modes = await this.readProbeModes();
-    const orthogonal = orthogonalizeProbeModes(modes, this.patternSize, this.probeFields.length);
+    const orthogonal = orthogonalizeProbeModes(modes, this.windowSize, this.probeFields.length);
     for (const field of this.probeFields) field.dispose();
     this.probeFields = this.splitModes(orthogonal);
   }
@@ -254,11 +272,13 @@ export class PieSolver {
     };
 
     const [nextObject, nextProbes, residual] = tf.tidy(() => {
-      const patches = extractPatches(this.objectField, batch.positions, this.patternSize);
+      const patches = extractPatches(this.objectField, batch.positions, this.windowSize);
       const { differences, residual } =
-        this.probeFields.length === 1
-          ? this.exitWaveChangeOneMode(patches, batch.amplitudes)
-          : this.exitWaveChangeModes(patches, batch.amplitudes);
+        this.options.farFieldUpsampling > 1
+          ? this.exitWaveChangeUpsampled(patches, batch.amplitudes)
+          : this.probeFields.length === 1
+            ? this.exitWaveChangeOneMode(patches, batch.amplitudes)
+            : this.exitWaveChangeModes(patches, batch.amplitudes);
       const nextObject = this.updatedObject(differences, batch.positions, weights);
       const nextProbes = updateProbe ? this.updatedProbes(patches, differences, weights) : this.probeFields;
       return [nextObject, nextProbes, residual] as const;
@@ -305,6 +325,29 @@ export class PieSolver {
     return { differences, residual };
   }
 
+  /**
+   * Exit-wave changes with far-field upsampling, for any number of modes. The fine intensity
+   * Σ_m |Ψ_m|² is binned per detector pixel, and the factor f = √I / √(binned intensity) is spread
+   * back over the fine samples. The correction Ψ′_m − Ψ_m is then (f − 1)·Ψ_m, one complex product
+   * per mode. That form keeps the elementwise tfjs ops on the coarse grid, where the target-modulus
+   * form of exitWaveChangeModes needed a square root and a product per mode on the fine one.
+   */
+  private exitWaveChangeUpsampled(patches: tf.Tensor4D, amplitudes: tf.Tensor3D): ExitWaveChange {
+    const upsampling = this.options.farFieldUpsampling;
+    const farFields = this.probeFields.map((probe) => fft2(complexMultiply<tf.Tensor4D>(probe, patches), 'forward'));
+    const [batch, windowSize] = farFields[0].shape;
+    const zeros = tf.zeros([batch, windowSize, windowSize]) as tf.Tensor3D;
+    const modeIntensities = farFields.map((farField) => amplitudeResidual(farField, zeros));
+    const fineIntensity = modeIntensities.length === 1 ? modeIntensities[0] : tf.addN(modeIntensities);
+    const modulus = tf.sqrt(binIntensities(fineIntensity, upsampling));
+    const residual = tf.sum(tf.squaredDifference(modulus, amplitudes)) as tf.Scalar;
+    const factor = tf.div(amplitudes, tf.maximum(modulus, MODULUS_FLOOR));
+    const scale = tf.stack([tf.sub(factor, 1), tf.zerosLike(factor)], 3) as tf.Tensor4D;
+    const fineScale = spreadToFineGrid(scale, upsampling);
+    const differences = farFields.map((farField) => fft2(complexMultiply<tf.Tensor4D>(fineScale, farField), 'inverse'));
+    return { differences, residual };
+  }
+
   /** O + Σ_m S[conj(P_m) Δ_m] / ((1 − w) D + w max D), with D = S[Σ_m |P_m|²] summed over the batch. */
   private updatedObject(differences: tf.Tensor4D[], positions: tf.Tensor2D, weights: UpdateWeights): tf.Tensor3D {
     const height = this.geometry.objectHeight_px;
@@ -340,7 +383,7 @@ export class PieSolver {
     );
   }
 
-  /** Σ_m |P_m|² as a complex field [N, N, 2] with a zero imaginary part. */
+  /** Σ_m |P_m|² as a complex field [M, M, 2] with a zero imaginary part. */
   private totalProbePower(): tf.Tensor3D {
     const powers = this.probeFields.map((probe) => complexMultiply<tf.Tensor3D>(probe, probe, true));
     return powers.length === 1 ? powers[0] : tf.addN(powers);
@@ -351,7 +394,7 @@ export class PieSolver {
     return (await this.objectField.data()) as Float32Array;
   }
 
-  /** Copies the main (most powerful once orthogonalised) probe mode [N, N, 2] to the host. */
+  /** Copies the main (most powerful once orthogonalised) probe mode [M, M, 2] to the host. */
   async readProbe(): Promise<Float32Array> {
     return (await this.probeFields[0].data()) as Float32Array;
   }
@@ -361,9 +404,9 @@ export class PieSolver {
     return this.probeFields.length;
   }
 
-  /** Copies every probe mode to the host as one array [K, N, N, 2]. */
+  /** Copies every probe mode to the host as one array [K, M, M, 2]. */
   async readProbeModes(): Promise<Float32Array> {
-    const modeLength = this.patternSize * this.patternSize * 2;
+    const modeLength = this.windowSize * this.windowSize * 2;
     const modes = new Float32Array(this.probeFields.length * modeLength);
     const parts = await Promise.all(this.probeFields.map((field) => field.data()));
     parts.forEach((part, mode) => modes.set(part as Float32Array, mode * modeLength));

@@ -17,14 +17,15 @@ function pattern(length: number, seed: number): Float32Array {
   return Float32Array.from({ length }, (_, index) => Math.sin(seed + 1.3 * index) * (1 + index / 5));
 }
 
-function makeSnapshot(): ReconstructionSnapshot {
-  const probeModes = pattern(MODE_COUNT * PROBE_SIZE * PROBE_SIZE * 2, 2);
+/** Builds a snapshot with probes of `probeSize`: PROBE_SIZE, or twice it as after far-field upsampling 2. */
+function makeSnapshot(probeSize = PROBE_SIZE): ReconstructionSnapshot {
+  const probeModes = pattern(MODE_COUNT * probeSize * probeSize * 2, 2);
   return {
     object: pattern(OBJECT_HEIGHT * OBJECT_WIDTH * 2, 1),
     objectHeight: OBJECT_HEIGHT,
     objectWidth: OBJECT_WIDTH,
-    probe: probeModes.slice(0, PROBE_SIZE * PROBE_SIZE * 2),
-    probeSize: PROBE_SIZE,
+    probe: probeModes.slice(0, probeSize * probeSize * 2),
+    probeSize,
     probeModes,
     probeModeCount: MODE_COUNT,
     coverage: new Float32Array(OBJECT_HEIGHT * OBJECT_WIDTH).fill(1),
@@ -75,6 +76,23 @@ describe('startPointFromProduct', () => {
       }
     });
   }
+
+  it('should place an upsampled product as the run placed it', async () => {
+    const snapshot = makeSnapshot(2 * PROBE_SIZE);
+    const dataset = makeDataset();
+    const bytes = await writePtychodusProductH5(toPtychodusProduct({ snapshot, dataset, fourierErrors: [0.5] }));
+    const result = await readPtychodusProduct(bytes, 'product.h5');
+    const start = startPointFromProduct(result, dataset, 'product.h5', true);
+
+    expect(start.probeSize_px).toBe(2 * PROBE_SIZE);
+    // The 8-pixel probe is centred where the 4-pixel pattern windows are, so the origin is unchanged.
+    expect(start.originY_px).toBeCloseTo(snapshot.originY_px, 9);
+    expect(start.originX_px).toBeCloseTo(snapshot.originX_px, 9);
+    for (let i = 0; i < dataset.patternCount; i += 1) {
+      expect(start.positions?.positionY_px[i]).toBeCloseTo(dataset.positionY_px[i], 5);
+      expect(start.positions?.positionX_px[i]).toBeCloseTo(dataset.positionX_px[i], 5);
+    }
+  });
 
   it('should leave positions out on request', async () => {
     const dataset = makeDataset();

@@ -5,7 +5,8 @@
  */
 import type { ScanDataset } from '../../data/dataset';
 import type { PtychodusProductReadResult } from '../../data/readers/ptychodusProduct';
-import { checkProductObject, checkProductProbe, productPositionOffset } from '../../metrics/productReference';
+import { checkProductObject, checkProductProbe, productCornerShift, productPositionOffset } from '../../metrics/productReference';
+import { FAR_FIELD_UPSAMPLING_FACTORS } from './farField';
 import type { PieStartPoint } from './startPoint';
 
 /**
@@ -22,14 +23,18 @@ export function startPointFromProduct(
   usePositions: boolean,
 ): PieStartPoint {
   const { object, probe } = result.product;
-  if (probe.height !== dataset.patternSize || probe.width !== dataset.patternSize) {
+  const size = dataset.patternSize;
+  const probeSizeAccepted = FAR_FIELD_UPSAMPLING_FACTORS.some((factor) => probe.width === factor * size);
+  if (probe.height !== probe.width || !probeSizeAccepted) {
     throw new Error(
       `The probe in ${fileName} is ${probe.width}×${probe.height} pixels but the loaded scan's patterns are ` +
-        `${dataset.patternSize}×${dataset.patternSize}, so it cannot start a run on this scan. ` +
+        `${size}×${size}, so it cannot start a run on this scan. A start probe must be ${size}×${size}, or ` +
+        `${2 * size}×${2 * size} from a run with far-field upsampling 2. ` +
         'Load a product made from this scan, or load the scan the product was made from.',
     );
   }
   const { offsetY_px, offsetX_px } = productPositionOffset(result, dataset, fileName);
+  const shift = productCornerShift(result, dataset);
 
   checkProductObject(result, fileName, 'a start point');
   checkProductProbe(result, fileName);
@@ -45,8 +50,8 @@ export function startPointFromProduct(
   };
   if (usePositions) {
     start.positions = {
-      positionY_px: Float32Array.from(result.positionY_px, (value) => value - offsetY_px),
-      positionX_px: Float32Array.from(result.positionX_px, (value) => value - offsetX_px),
+      positionY_px: Float32Array.from(result.positionY_px, (value) => value + shift.offsetY_px - offsetY_px),
+      positionX_px: Float32Array.from(result.positionX_px, (value) => value + shift.offsetX_px - offsetX_px),
     };
   }
   if (!(modelledStartCounts(start, dataset) > 0)) {
@@ -61,11 +66,13 @@ export function startPointFromProduct(
 /**
  * Computes the total count Σ_j Σ_r |O(p_j + r)|² · Σ_m |P_m(r)|² that the start point models over the
  * scan's windows p_j (the start point's positions when it has them), with object pixels outside the
- * start object taken as 1, as placeStartObject fills them. Window corners are rounded to whole
- * object pixels, so this equals the solver's modelledTotalCounts to within that rounding.
+ * start object taken as 1, as placeStartObject fills them. A probe larger than the patterns is
+ * centred on the pattern's window. Window corners are rounded to whole object pixels, so this
+ * equals the solver's modelledTotalCounts to within that rounding.
  */
 export function modelledStartCounts(start: PieStartPoint, dataset: ScanDataset): number {
   const size = start.probeSize_px;
+  const cornerShift_px = (size - dataset.patternSize) / 2;
   const pixels = size * size;
   const probePower = new Float64Array(pixels);
   for (let mode = 0; mode < start.probeModeCount; mode += 1) {
@@ -79,8 +86,8 @@ export function modelledStartCounts(start: PieStartPoint, dataset: ScanDataset):
   const { objectHeight_px: height, objectWidth_px: width, object } = start;
   let total = 0;
   for (let j = 0; j < positionY_px.length; j += 1) {
-    const top = Math.round(positionY_px[j] - start.originY_px);
-    const left = Math.round(positionX_px[j] - start.originX_px);
+    const top = Math.round(positionY_px[j] - cornerShift_px - start.originY_px);
+    const left = Math.round(positionX_px[j] - cornerShift_px - start.originX_px);
     for (let row = 0; row < size; row += 1) {
       const objectRow = top + row;
       for (let column = 0; column < size; column += 1) {

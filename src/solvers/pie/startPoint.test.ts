@@ -164,7 +164,14 @@ describe('modelledTotalCounts', () => {
 
 describe('validateStartPoint', () => {
   it('should reject another probe size', () => {
-    expect(() => validateStartPoint(smallStart(), 1, 4)).toThrow(/probe is 2×2 pixels but the scan's patterns are 4×4/);
+    expect(() => validateStartPoint(smallStart(), 1, 4)).toThrow(/probe is 2×2 pixels, but a run on these 4×4 patterns/);
+  });
+
+  it('should accept the pattern or window size when upsampled', () => {
+    expect(() => validateStartPoint(smallStart(), 1, 2, 2)).not.toThrow();
+    const windowSized = smallStart({ probeSize_px: 4, probeModes: new Float32Array(4 * 4 * 2).fill(1) });
+    expect(() => validateStartPoint(windowSized, 1, 2, 2)).not.toThrow();
+    expect(() => validateStartPoint(windowSized, 1, 2, 1)).toThrow(/set far-field upsampling to 2/);
   });
 
   it('should reject a position count that differs', () => {
@@ -217,8 +224,8 @@ describe('PieSolver from a start point', () => {
     }).dataset;
   });
 
-  async function runFlat(): Promise<{ errors: number[]; start: PieStartPoint }> {
-    const solver = new PieSolver(dataset, options);
+  async function runFlat(runOptions = options): Promise<{ errors: number[]; start: PieStartPoint }> {
+    const solver = new PieSolver(dataset, runOptions);
     const errors: number[] = [];
     for (let i = 0; i < options.iterations; i += 1) errors.push((await solver.iterate()).fourierError);
     const start: PieStartPoint = {
@@ -229,7 +236,7 @@ describe('PieSolver from a start point', () => {
       originX_px: solver.geometry.originX_px,
       probeModes: await solver.readProbeModes(),
       probeModeCount: solver.probeModeCount,
-      probeSize_px: solver.patternSize,
+      probeSize_px: solver.windowSize,
     };
     solver.dispose();
     return { errors, start };
@@ -284,6 +291,45 @@ describe('PieSolver from a start point', () => {
 
   it('should reject a probe of another size', () => {
     const start = smallStart({ probeSize_px: 16, probeModes: new Float32Array(16 * 16 * 2).fill(1) });
-    expect(() => new PieSolver(dataset, options, start)).toThrow(/probe is 16×16 pixels but the scan's patterns are 32×32/);
+    expect(() => new PieSolver(dataset, options, start)).toThrow(
+      /probe is 16×16 pixels, but a run on these 32×32 patterns with far-field upsampling 1 needs a probe of 32×32\./,
+    );
+    const upsampled = { ...options, farFieldUpsampling: 2 as const };
+    expect(() => new PieSolver(dataset, upsampled, start)).toThrow(/needs a probe of 32×32 or 64×64\. Start from a product/);
+  });
+
+  it('should continue an upsampled run', async () => {
+    const upsampled = { ...options, farFieldUpsampling: 2 as const };
+    const { errors, start } = await runFlat(upsampled);
+    const last = errors[errors.length - 1];
+    expect(start.probeSize_px).toBe(64);
+
+    const continued = new PieSolver(dataset, upsampled, start);
+    const first = (await continued.iterate()).fourierError;
+    expect(continued.startProbeScale).toBe(1);
+    // Windows of 64 centred on the 32-pixel pattern windows: corners 16 px up and left.
+    const centred = computeScanGeometry(
+      Float32Array.from(dataset.positionY_px, (y) => y - 16),
+      Float32Array.from(dataset.positionX_px, (x) => x - 16),
+      64,
+    );
+    expect(Array.from(continued.geometry.row_px)).toEqual(Array.from(centred.row_px));
+    expect(continued.geometry.originY_px).toBeCloseTo(centred.originY_px, 4);
+    continued.dispose();
+
+    expect(Math.abs(first - last) / last).toBeLessThan(0.1);
+    expect(() => new PieSolver(dataset, options, start)).toThrow(/probe is 64×64 pixels.*set far-field upsampling to 2/);
+  });
+
+  it('should pad a pattern-sized start probe for an upsampled run', async () => {
+    const { errors, start } = await runFlat();
+    const upsampled = new PieSolver(dataset, { ...options, farFieldUpsampling: 2 }, start);
+    const first = (await upsampled.iterate()).fourierError;
+    const modes = await upsampled.readProbeModes();
+    upsampled.dispose();
+
+    expect(modes.length).toBe(64 * 64 * 2);
+    // The continued run starts near where the first ended, far below the flat start.
+    expect(first).toBeLessThan(errors[0] / 5);
   });
 });

@@ -39,15 +39,28 @@ export const START_COUNT_TOLERANCE = 0.05;
 
 /**
  * Checks a start point's shapes against the scan it should start: the probe size against the
- * pattern size, the positions against the pattern count, and every array length against its
- * stated shape. Throws an Error that names the value and what to do.
+ * window, the positions against the pattern count, and every array length against its stated
+ * shape. The probe must be as large as the window, U·N with far-field upsampling U, or as large as
+ * the patterns, N, which PieSolver then pads to the window. Throws an Error that names the value
+ * and what to do.
  */
-export function validateStartPoint(start: PieStartPoint, patternCount: number, patternSize: number): void {
+export function validateStartPoint(
+  start: PieStartPoint,
+  patternCount: number,
+  patternSize: number,
+  farFieldUpsampling = 1,
+): void {
   const { objectHeight_px: height, objectWidth_px: width, probeModeCount: modes, probeSize_px: size } = start;
-  if (size !== patternSize) {
+  const windowSize = farFieldUpsampling * patternSize;
+  if (size !== windowSize && size !== patternSize) {
+    const accepted = windowSize === patternSize ? `${patternSize}×${patternSize}` : `${patternSize}×${patternSize} or ${windowSize}×${windowSize}`;
+    const advice =
+      size === 2 * patternSize
+        ? 'Its size is that of a run with far-field upsampling 2, so set far-field upsampling to 2, or start from a flat object.'
+        : 'Start from a product of this scan, or from a flat object.';
     throw new Error(
-      `The start point's probe is ${size}×${size} pixels but the scan's patterns are ${patternSize}×${patternSize}. ` +
-        `Start from a product of this scan, whose probe has the pattern size, or from a flat object.`,
+      `The start point's probe is ${size}×${size} pixels, but a run on these ${patternSize}×${patternSize} patterns ` +
+        `with far-field upsampling ${farFieldUpsampling} needs a probe of ${accepted}. ${advice}`,
     );
   }
 
