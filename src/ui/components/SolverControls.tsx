@@ -27,7 +27,7 @@ interface Props {
 export function SolverControls({ session, dataset, method, onMethodChange: setMethod, running, loadingFile }: Props) {
   const activeSettingsValid =
     method === 'pie'
-      ? validatePieOptions(session.options).length === 0
+      ? validatePieOptions(session.options, dataset?.patternSize).length === 0
       : validatePinnRunOptions(session.pinnOptions, dataset?.patternSize ?? 64).length === 0;
 
   return (
@@ -45,7 +45,12 @@ export function SolverControls({ session, dataset, method, onMethodChange: setMe
       </label>
       {method === 'pie' ? (
         <>
-          <SolverPanel options={session.options} disabled={running} onChange={session.setOptions} />
+          <SolverPanel
+            options={session.options}
+            patternSize={dataset?.patternSize}
+            disabled={running}
+            onChange={session.setOptions}
+          />
           {dataset && (
             <StartPointPicker
               dataset={dataset}

@@ -1,8 +1,11 @@
+import type { FarFieldUpsampling } from '../../solvers/pie/farField';
 import { defaultsFor, validatePieOptions, type PieMethod, type PieOptions } from '../../solvers/pie/options';
 import { MAX_PROBE_MODES } from '../../solvers/pie/probeModes';
 
 interface Props {
   options: PieOptions;
+  /** Side of the loaded scan's patterns, to check the far-field upsampling window; absent without a scan. */
+  patternSize?: number;
   disabled: boolean;
   onChange(options: PieOptions): void;
 }
@@ -23,9 +26,9 @@ function showField(value: number): number | '' {
   return Number.isNaN(value) ? '' : value;
 }
 
-/** Method, iteration count, α, β, batch size, probe modes and probe refinement. */
-export function SolverPanel({ options, disabled, onChange }: Props) {
-  const problems = validatePieOptions(options);
+/** Method, iteration count, α, β, batch size, probe modes, far-field upsampling and probe refinement. */
+export function SolverPanel({ options, patternSize, disabled, onChange }: Props) {
+  const problems = validatePieOptions(options, patternSize);
   const number = (key: NumberKey, text: string) => onChange({ ...options, [key]: parseField(text) });
 
   return (
@@ -73,6 +76,21 @@ export function SolverPanel({ options, disabled, onChange }: Props) {
           onChange={(e) => number('probeModes', e.target.value)}
         />
       </label>
+      <label className="field">
+        Far-field upsampling
+        <select
+          value={options.farFieldUpsampling}
+          aria-describedby="far-field-upsampling-hint"
+          onChange={(event) => onChange({ ...options, farFieldUpsampling: Number(event.target.value) as FarFieldUpsampling })}
+        >
+          <option value={1}>1 (off)</option>
+          <option value={2}>2</option>
+        </select>
+      </label>
+      <p className="hint" id="far-field-upsampling-hint">
+        Upsampling 2 models each detector pixel as 2 × 2 finer far-field samples and gives the probe a window twice as
+        wide. It often lowers the final error; each iteration takes about 4 times as long.
+      </p>
       <label className="checkbox">
         <input
           type="checkbox"
