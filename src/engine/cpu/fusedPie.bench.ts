@@ -1,7 +1,7 @@
 // Times one rPIE iteration on the bundled Siemens-star scan (516 patterns of 128², one probe mode,
-// batches of 32) on the fused cpu path and on PieSolver's composed kernels, in Node:
+// batches of 32) in Node. It runs the fused cpu path and PieSolver's composed kernels:
 //   npx vitest bench --run src/engine/cpu/fusedPie.bench.ts
-// Compare with `python3 bench/rpie_numpy.py --iterations 5 --warmup 1`, the NumPy reference.
+// The NumPy reference for the ratio is `python3 bench/rpie_numpy.py --iterations 5 --warmup 1`.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -22,6 +22,26 @@ const options = { ...defaultsFor('rpie'), batchSize: 32, probeModes: 1, iteratio
 
 const fused = fusedRunFromSolver(new PieSolver(dataset, options));
 const composed = new PieSolver(dataset, options);
+
+/** Returns the median seconds of `count` calls of `run` after one warm-up call. Vitest's table shows no median. */
+async function medianSeconds(run: () => unknown, count: number): Promise<number> {
+  await run();
+  const seconds: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = performance.now();
+    await run();
+    seconds.push((performance.now() - start) / 1000);
+  }
+  seconds.sort((a, b) => a - b);
+  return seconds[Math.floor(count / 2)];
+}
+
+const fusedMedian = await medianSeconds(() => fused.iterate(), 15);
+const composedMedian = await medianSeconds(() => composed.iterate(), 9);
+console.log(
+  `median s/iteration: fused ${fusedMedian.toFixed(4)}, composed ${composedMedian.toFixed(4)} ` +
+    `(${(composedMedian / fusedMedian).toFixed(2)}× faster)`,
+);
 
 describe('one rPIE iteration, bundled scan, 1 probe mode', () => {
   bench('fused cpu (FusedPieUpdate)', () => {

@@ -4,17 +4,17 @@
  * FFT2 module (fft2.wat) and the PIE batch module (pieBatch.wat, from scripts/build_wasm_pie.mjs)
  * share, so a batch allocates nothing and copies nothing.
  *
- * Per batch it computes what PieSolver.updateBatch computes with the composed kernels, pattern by
- * pattern so that the working set (probe, one exit wave, one object window, the probe sums) stays
- * in the L2 cache:
+ * Per batch it computes what PieSolver.updateBatch computes with the composed kernels, but pattern
+ * by pattern, so that the working set (probe, one exit wave, one object window with its update sums,
+ * the probe sums) is about 0.8 MB at 128² and can stay in a core's L2 cache:
  *
  *   ψ_j = P·O_j,  Ψ_j = F ψ_j,  Δ_j = F⁻¹(√I_j·Ψ_j/|Ψ_j| − Ψ_j)
  *   O  += s_O · Σ_j S_j[conj(P) Δ_j] / ((1 − w_O) D + w_O max D),   D = Σ_j S_j[|P|²]
  *   P  += s_P · Σ_j conj(O_j) Δ_j   / ((1 − w_P) E + w_P max E),   E = Σ_j |O_j|²
  *
- * The object and probe come out with the same bits as the composed kernels (fusedPie.test.ts
- * checks this). The batch residual Σ(|Ψ| − √I)² is summed in float64 in a different order, so it
- * can differ in the last bit of its float32 value.
+ * The arithmetic is float32 SIMD throughout, like NumPy's complex64. The composed kernels form each
+ * complex product in float64 and round once, so the two agree to float32 rounding, not bit for bit
+ * (fusedPie.test.ts checks this). The same inputs always give the same bits.
  */
 import { validateWindows } from './patchKernels';
 import { getFftTables, type FftPlanTables } from './fft';
@@ -46,8 +46,8 @@ interface PieBatchExports {
     window: number,
     rowBytes: number,
     difference: number,
-    accumulator: number,
-    accumulatorRowBytes: number,
+    numerator: number,
+    coverage: number,
     n: number,
     probeSums: number,
     updateProbe: number,
@@ -56,18 +56,18 @@ interface PieBatchExports {
   applyObjectUpdate(
     window: number,
     rowBytes: number,
-    accumulator: number,
-    accumulatorRowBytes: number,
+    numerator: number,
+    coverage: number,
     n: number,
     step: number,
     localShare: number,
     regularizedMax: number,
   ): void;
-  maxProbeWeight(probeSums: number, pairs: number): number;
+  maxProbeWeight(probeSums: number, groups: number): number;
   applyProbeUpdate(
     probe: number,
     probeSums: number,
-    pairs: number,
+    groups: number,
     step: number,
     localShare: number,
     regularizedMax: number,
@@ -82,10 +82,8 @@ interface PlacedBatch {
   windowOffsets: Float64Array;
 }
 
-/** Bytes of the float32 object accumulator per object pixel: [Re, Im of Σ conj(P)Δ, Σ|P|², 0]. */
-const ACCUMULATOR_PIXEL_BYTES = 16;
-/** Bytes of the float64 probe sums per pixel: Re and Im of Σ conj(O)Δ and Σ|O|². */
-const PROBE_SUM_PIXEL_BYTES = 24;
+/** Bytes of the float32 probe sums per pixel: Re and Im of Σ conj(O)Δ, and Σ|O|². */
+const PROBE_SUM_PIXEL_BYTES = 12;
 /** Largest memory a 32-bit WebAssembly memory can address. */
 const MAX_MEMORY_BYTES = 2 ** 32;
 
@@ -124,11 +122,14 @@ export class FusedPieUpdate {
   private readonly workAddress: number;
   private readonly probeSumsAddress: number;
   private readonly objectAddress: number;
-  private readonly accumulatorAddress: number;
+  /** Σ conj(P)Δ over the batch, [H, W, 2] like the object, zero between batches. */
+  private readonly numeratorAddress: number;
+  /** Σ|P|² over the batch, [H, W], zero between batches. */
+  private readonly coverageAddress: number;
 
   /**
    * Copies `object` [height, width, 2], `probe` [size, size, 2] and the batches into a new memory.
-   * Throws when `size` is odd or below 4, when a window leaves the object, when a batch's
+   * Throws when `size` is not a positive multiple of 4, when a window leaves the object, when a batch's
    * amplitudes do not match its positions, or when everything would not fit in 4 GiB. Call
    * {@link isFusedPieAvailable} first: without WebAssembly SIMD this throws too.
    */
@@ -142,8 +143,8 @@ export class FusedPieUpdate {
   ) {
     const modules = compileModules();
     if (modules === null) throw new Error('FusedPieUpdate: this JavaScript engine lacks WebAssembly SIMD.');
-    if (!Number.isInteger(size) || size < 4 || size % 2 !== 0) {
-      throw new Error(`FusedPieUpdate: the window size must be an even integer of at least 4, received ${size}.`);
+    if (!Number.isInteger(size) || size < 4 || size % 4 !== 0) {
+      throw new Error(`FusedPieUpdate: the window size must be a positive multiple of 4, received ${size}.`);
     }
     if (object.length !== height * width * 2) {
       throw new Error(`FusedPieUpdate: expected an object of ${height}×${width}×2 values, received ${object.length}.`);
@@ -170,7 +171,8 @@ export class FusedPieUpdate {
     this.fft = fft;
     this.pie = new WebAssembly.Instance(modules.pie, { env: { memory } }).exports as unknown as PieBatchExports;
 
-    // Layout after the FFT tables: probe, exit-wave buffer, probe sums, amplitudes, object, accumulator.
+    // Layout after the FFT tables: probe, exit-wave buffer, probe sums, amplitudes, object, numerator,
+    // coverage. The probe and its sums are split into groups of four pixels (see build_wasm_pie.mjs).
     const fieldBytes = 8 * pixels;
     this.probeAddress = fft.dataAddress;
     this.workAddress = alignToCacheLine(this.probeAddress + fieldBytes);
@@ -187,8 +189,9 @@ export class FusedPieUpdate {
       return placed;
     });
     this.objectAddress = next;
-    this.accumulatorAddress = alignToCacheLine(this.objectAddress + 8 * height * width);
-    const end = this.accumulatorAddress + ACCUMULATOR_PIXEL_BYTES * height * width;
+    this.numeratorAddress = alignToCacheLine(this.objectAddress + 8 * height * width);
+    this.coverageAddress = alignToCacheLine(this.numeratorAddress + 8 * height * width);
+    const end = this.coverageAddress + 4 * height * width;
     if (end > MAX_MEMORY_BYTES) {
       throw new Error(
         `FusedPieUpdate: the object, probe and amplitudes need ${(end / 2 ** 30).toFixed(2)} GiB, ` +
@@ -200,7 +203,7 @@ export class FusedPieUpdate {
     fft.reserve(end);
 
     this.memory = memory;
-    this.view(this.probeAddress, probe.length).set(probe);
+    this.writeProbe(probe);
     this.view(this.objectAddress, object.length).set(object);
     batches.forEach((batch, index) => this.view(this.batches[index].amplitudes, batch.amplitudes.length).set(batch.amplitudes));
   }
@@ -226,7 +229,6 @@ export class FusedPieUpdate {
     const n = this.size;
     const pixels = n * n;
     const rowBytes = 8 * this.width;
-    const accumulatorRowBytes = ACCUMULATOR_PIXEL_BYTES * this.width;
     const pie = this.pie;
 
     let residual = 0;
@@ -243,8 +245,8 @@ export class FusedPieUpdate {
         window,
         rowBytes,
         this.workAddress,
-        this.accumulatorAddress + 2 * offset,
-        accumulatorRowBytes,
+        this.numeratorAddress + offset,
+        this.coverageAddress + offset / 2,
         n,
         this.probeSumsAddress,
         updateProbe ? 1 : 0,
@@ -260,8 +262,8 @@ export class FusedPieUpdate {
       pie.applyObjectUpdate(
         this.objectAddress + offset,
         rowBytes,
-        this.accumulatorAddress + 2 * offset,
-        accumulatorRowBytes,
+        this.numeratorAddress + offset,
+        this.coverageAddress + offset / 2,
         n,
         weights.objectStep,
         objectLocalShare,
@@ -270,12 +272,12 @@ export class FusedPieUpdate {
     }
 
     if (updateProbe) {
-      const pairs = pixels / 2;
-      const maxProbeWeight = pie.maxProbeWeight(this.probeSumsAddress, pairs);
+      const groups = pixels / 4;
+      const maxProbeWeight = pie.maxProbeWeight(this.probeSumsAddress, groups);
       pie.applyProbeUpdate(
         this.probeAddress,
         this.probeSumsAddress,
-        pairs,
+        groups,
         weights.probeStep,
         1 - weights.probeWeight,
         weights.probeWeight * maxProbeWeight,
@@ -289,16 +291,30 @@ export class FusedPieUpdate {
     return this.view(this.objectAddress, 2 * this.height * this.width).slice();
   }
 
-  /** Copies the probe [N, N, 2] out of the memory. */
+  /** Copies the probe out of the memory as [N, N, 2]. */
   readProbe(): Float32Array {
-    return this.view(this.probeAddress, 2 * this.size * this.size).slice();
+    const split = this.view(this.probeAddress, 2 * this.size * this.size);
+    const probe = new Float32Array(split.length);
+    for (let group = 0; group < split.length / 8; group += 1) {
+      for (let lane = 0; lane < 4; lane += 1) {
+        probe[8 * group + 2 * lane] = split[8 * group + lane];
+        probe[8 * group + 2 * lane + 1] = split[8 * group + 4 + lane];
+      }
+    }
+    return probe;
   }
 
-  /** Replaces the probe [N, N, 2]. */
+  /** Replaces the probe by `probe` [N, N, 2], stored split into groups of four pixels. */
   writeProbe(probe: Float32Array): void {
     if (probe.length !== 2 * this.size * this.size) {
       throw new Error(`FusedPieUpdate: expected a probe of ${this.size}×${this.size}×2 values, received ${probe.length}.`);
     }
-    this.view(this.probeAddress, probe.length).set(probe);
+    const split = this.view(this.probeAddress, probe.length);
+    for (let group = 0; group < probe.length / 8; group += 1) {
+      for (let lane = 0; lane < 4; lane += 1) {
+        split[8 * group + lane] = probe[8 * group + 2 * lane];
+        split[8 * group + 4 + lane] = probe[8 * group + 2 * lane + 1];
+      }
+    }
   }
 }
