@@ -12,7 +12,6 @@ import { readSiemensStarNpz, SIEMENS_STAR_PROVENANCE } from '../../data/siemensS
 import { defaultsFor } from '../../solvers/pie/options';
 import { PieSolver } from '../../solvers/pie/pie';
 import { registerPhysicsKernels } from '../register';
-import { fusedRunFromSolver } from './fusedPieFromSolver';
 
 await tf.setBackend('cpu');
 registerPhysicsKernels();
@@ -20,8 +19,8 @@ const bytes = new Uint8Array(readFileSync(resolve(import.meta.dirname, '../../..
 const dataset = readSiemensStarNpz(bytes, 'siemens-star.npz', SIEMENS_STAR_PROVENANCE);
 const options = { ...defaultsFor('rpie'), batchSize: 32, probeModes: 1, iterations: 100_000 };
 
-const fused = fusedRunFromSolver(new PieSolver(dataset, options));
-const composed = new PieSolver(dataset, options);
+const fused = new PieSolver(dataset, options);
+const composed = new PieSolver(dataset, options, undefined, { fusedCpu: false });
 
 /** Returns the median seconds of `count` calls of `run` after one warm-up call. Vitest's table shows no median. */
 async function medianSeconds(run: () => unknown, count: number): Promise<number> {
@@ -44,8 +43,8 @@ console.log(
 );
 
 describe('one rPIE iteration, bundled scan, 1 probe mode', () => {
-  bench('fused cpu (FusedPieUpdate)', () => {
-    fused.iterate();
+  bench('fused cpu (FusedPieUpdate)', async () => {
+    await fused.iterate();
   });
   bench('composed cpu kernels (PieSolver)', async () => {
     await composed.iterate();

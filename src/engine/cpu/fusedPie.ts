@@ -129,9 +129,10 @@ export class FusedPieUpdate {
 
   /**
    * Copies `object` [height, width, 2], `probe` [size, size, 2] and the batches into a new memory.
-   * Throws when `size` is not a positive multiple of 4, when a window leaves the object, when a batch's
-   * amplitudes do not match its positions, or when everything would not fit in 4 GiB. Call
-   * {@link isFusedPieAvailable} first: without WebAssembly SIMD this throws too.
+   * Throws when `size` is not a positive multiple of 4, when a window leaves the object, or when a
+   * batch's amplitudes do not match its positions. Throws a RangeError when everything would not fit
+   * in 4 GiB or the memory cannot grow that far. Without WebAssembly SIMD it throws too, so call
+   * {@link isFusedPieAvailable} first.
    */
   constructor(
     object: Float32Array,
@@ -193,7 +194,7 @@ export class FusedPieUpdate {
     this.coverageAddress = alignToCacheLine(this.numeratorAddress + 8 * height * width);
     const end = this.coverageAddress + 4 * height * width;
     if (end > MAX_MEMORY_BYTES) {
-      throw new Error(
+      throw new RangeError(
         `FusedPieUpdate: the object, probe and amplitudes need ${(end / 2 ** 30).toFixed(2)} GiB, ` +
           'more than a WebAssembly memory can hold (4 GiB).',
       );

@@ -44,6 +44,7 @@ import {
   overlapSum,
   regularizedUpdate,
 } from '../../engine/ops';
+import { FusedPieUpdate, isFusedPieAvailable, type FusedPieBatch } from '../../engine/cpu/fusedPie';
 import { seededRandom, shuffle } from '../../util/random';
 import { binIntensities, padProbeModes, spreadToFineGrid } from './farField';
 import { computeWindowGeometry, type ScanGeometry } from './geometry';
@@ -92,6 +93,15 @@ interface ExitWaveChange {
   residual: tf.Scalar;
 }
 
+/** Choices of how a PieSolver computes, as opposed to what (see PieOptions). */
+export interface PieEngineChoices {
+  /**
+   * Whether the 'cpu' backend may run the fused single-mode update (engine/cpu/fusedPie.ts). It is
+   * on by default. False keeps the composed kernels there, to compare the two.
+   */
+  fusedCpu?: boolean;
+}
+
 /** Lets the event loop run, so that a stop request can arrive between two batches. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -99,7 +109,10 @@ function yieldToEventLoop(): Promise<void> {
 
 /**
  * A running PIE reconstruction. It owns its tensors: call {@link dispose} when done.
- * The tensors live on whatever TensorFlow.js backend is active when it is created.
+ * The tensors live on whatever TensorFlow.js backend is active when it is created. The 'cpu'
+ * backend with one probe mode and no far-field upsampling is the exception. There the object, probe
+ * and batches live in the WebAssembly memory of a fused update (engine/cpu/fusedPie.ts), provided
+ * the engine has WebAssembly SIMD and the window size is a multiple of 4.
  */
 export class PieSolver {
   readonly geometry: ScanGeometry;
@@ -107,10 +120,19 @@ export class PieSolver {
   readonly patternSize: number;
   /** Side M = U·N of the probe, object patches and exit waves, in object pixels; N without upsampling. */
   readonly windowSize: number;
-  private objectField: tf.Tensor3D;
-  /** The probe modes, each [M, M, 2], in decreasing order of power once orthogonalised. */
-  private probeFields: tf.Tensor3D[];
-  private readonly batches: PositionBatch[];
+  /** The object [H, W, 2] on the backend; null on the fused path, which keeps it in `fused`. */
+  private objectField: tf.Tensor3D | null = null;
+  /**
+   * The probe modes, each [M, M, 2], in decreasing order of power once orthogonalised. Empty on the
+   * fused path.
+   */
+  private probeFields: tf.Tensor3D[] = [];
+  /** The batches on the backend; empty on the fused path. */
+  private readonly batches: PositionBatch[] = [];
+  /** Positions (row, col) of each batch's windows, [b, 2], on the host. */
+  private readonly batchPositions: Int32Array[];
+  /** The fused cpu update, or null where the composed kernels run. */
+  private readonly fused: FusedPieUpdate | null = null;
   private readonly totalCounts: number;
   private readonly random: () => number;
   private completedIterations = 0;
@@ -131,6 +153,7 @@ export class PieSolver {
     dataset: ScanDataset,
     readonly options: PieOptions,
     start?: PieStartPoint,
+    engine: PieEngineChoices = {},
   ) {
     const problems = validatePieOptions(options, dataset.patternSize);
     if (problems.length > 0) throw new Error(`Invalid PIE settings: ${problems.join(' ')}`);
@@ -173,21 +196,52 @@ export class PieSolver {
       const patternModes = initialProbeModes(probe, dataset.patternSize, options.probeModes);
       modes = padProbeModes(patternModes, dataset.patternSize, options.probeModes, upsampling);
     }
-    this.probeFields = this.splitModes(modes);
-    this.objectField = tf.tensor3d(object, [height, width, 2]);
-
-    this.batches = this.makeBatches(dataset, options.batchSize);
+    const hostBatches = this.makeBatches(dataset, options.batchSize);
+    this.batchPositions = hostBatches.map((batch) => batch.positions);
+    if (
+      engine.fusedCpu !== false &&
+      tf.getBackend() === 'cpu' &&
+      options.probeModes === 1 &&
+      upsampling === 1 &&
+      size % 4 === 0 &&
+      isFusedPieAvailable()
+    ) {
+      this.fused = this.createFused(object, modes, hostBatches);
+    }
+    if (this.fused === null) {
+      this.probeFields = this.splitModes(modes);
+      this.objectField = tf.tensor3d(object, [height, width, 2]);
+      this.batches = hostBatches.map((batch) => ({
+        amplitudes: tf.tensor3d(batch.amplitudes, [batch.positions.length / 2, dataset.patternSize, dataset.patternSize]),
+        positions: tf.tensor2d(batch.positions, [batch.positions.length / 2, 2], 'int32'),
+      }));
+    }
   }
 
-  /** Splits the positions, in shuffled order, into batches whose data stay on the device. */
-  private makeBatches(dataset: ScanDataset, batchSize: number): PositionBatch[] {
+  /**
+   * Returns the fused update for this start point, or null when its WebAssembly memory cannot grow
+   * large enough, so that the composed kernels run instead.
+   */
+  private createFused(object: Float32Array, probe: Float32Array, batches: FusedPieBatch[]): FusedPieUpdate | null {
+    const { objectHeight_px: height, objectWidth_px: width } = this.geometry;
+    try {
+      return new FusedPieUpdate(object, height, width, probe, this.windowSize, batches);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      console.warn('PIE: the fused cpu update could not reserve its memory, so the composed kernels run.', error);
+      return null;
+    }
+  }
+
+  /** Splits the positions, in shuffled order, into batches of √I and window positions on the host. */
+  private makeBatches(dataset: ScanDataset, batchSize: number): FusedPieBatch[] {
     const size = dataset.patternSize;
     const pixels = size * size;
     const order = shuffle(
       Array.from({ length: dataset.patternCount }, (_, i) => i),
       this.random,
     );
-    const batches: PositionBatch[] = [];
+    const batches: FusedPieBatch[] = [];
     for (let start = 0; start < order.length; start += batchSize) {
       const members = order.slice(start, start + batchSize);
       const amplitudes = new Float32Array(members.length * pixels);
@@ -199,10 +253,7 @@ export class PieSolver {
         positions[2 * k] = this.geometry.row_px[pattern];
         positions[2 * k + 1] = this.geometry.col_px[pattern];
       });
-      batches.push({
-        amplitudes: tf.tensor3d(amplitudes, [members.length, size, size]),
-        positions: tf.tensor2d(positions, [members.length, 2], 'int32'),
-      });
+      batches.push({ amplitudes, positions });
     }
     return batches;
   }
@@ -228,9 +279,12 @@ export class PieSolver {
     const iteration = this.completedIterations;
     const updateProbe = this.options.refineProbe && iteration >= this.options.probeUpdateStart;
     const order = shuffle(
-      this.batches.map((_, i) => i),
+      this.batchPositions.map((_, i) => i),
       this.random,
     );
+    const weights = this.updateWeights();
+    // The fused path returns float32 batch sums, added here with float32 rounding like tf.add.
+    let hostResidual = 0;
     let residual = tf.scalar(0);
     for (const index of order) {
       if (isCancelled) {
@@ -240,14 +294,19 @@ export class PieSolver {
           return { iteration, fourierError: Number.NaN, completed: false };
         }
       }
-      const batchResidual = this.updateBatch(this.batches[index], updateProbe);
+      if (this.fused !== null) {
+        hostResidual = Math.fround(hostResidual + this.fused.updateBatch(index, updateProbe, weights));
+        continue;
+      }
+      const batchResidual = this.updateBatch(this.batches[index], updateProbe, weights);
       const total = tf.add(residual, batchResidual) as tf.Scalar;
       residual.dispose();
       batchResidual.dispose();
       residual = total;
     }
-    const [sumOfSquares] = await residual.data();
+    const [tensorResidual] = await residual.data();
     residual.dispose();
+    const sumOfSquares = this.fused === null ? tensorResidual : hostResidual;
     if (updateProbe && this.probeFields.length > 1) await this.orthogonalizeModes();
     this.completedIterations += 1;
     return { iteration, fourierError: Math.sqrt(sumOfSquares / this.totalCounts), completed: true };
@@ -261,30 +320,36 @@ export class PieSolver {
     this.probeFields = this.splitModes(orthogonal);
   }
 
-  /** Updates object (and probe) from one batch; returns Σ(|Ψ| − √I)² of the batch. */
-  private updateBatch(batch: PositionBatch, updateProbe: boolean): tf.Scalar {
+  /** Weights and steps of the object and probe updates: rPIE has unit steps, ePIE unit weights. */
+  private updateWeights(): UpdateWeights {
     const { method, alpha, beta } = this.options;
-    const weights: UpdateWeights = {
+    return {
       objectWeight: method === 'rpie' ? alpha : 1,
       objectStep: method === 'rpie' ? 1 : alpha,
       probeWeight: method === 'rpie' ? beta : 1,
       probeStep: method === 'rpie' ? 1 : beta,
     };
+  }
+
+  /** Updates object (and probe) from one batch with the composed kernels; returns Σ(|Ψ| − √I)² of the batch. */
+  private updateBatch(batch: PositionBatch, updateProbe: boolean, weights: UpdateWeights): tf.Scalar {
+    const object = this.objectField;
+    if (object === null) throw new Error('PieSolver: the composed update ran without an object tensor.');
 
     const [nextObject, nextProbes, residual] = tf.tidy(() => {
-      const patches = extractPatches(this.objectField, batch.positions, this.windowSize);
+      const patches = extractPatches(object, batch.positions, this.windowSize);
       const { differences, residual } =
         this.options.farFieldUpsampling > 1
           ? this.exitWaveChangeUpsampled(patches, batch.amplitudes)
           : this.probeFields.length === 1
             ? this.exitWaveChangeOneMode(patches, batch.amplitudes)
             : this.exitWaveChangeModes(patches, batch.amplitudes);
-      const nextObject = this.updatedObject(differences, batch.positions, weights);
+      const nextObject = this.updatedObject(object, differences, batch.positions, weights);
       const nextProbes = updateProbe ? this.updatedProbes(patches, differences, weights) : this.probeFields;
       return [nextObject, nextProbes, residual] as const;
     });
 
-    this.objectField.dispose();
+    object.dispose();
     this.objectField = nextObject;
     if (nextProbes !== this.probeFields) {
       for (const field of this.probeFields) field.dispose();
@@ -349,7 +414,12 @@ export class PieSolver {
   }
 
   /** O + Σ_m S[conj(P_m) Δ_m] / ((1 − w) D + w max D), with D = S[Σ_m |P_m|²] summed over the batch. */
-  private updatedObject(differences: tf.Tensor4D[], positions: tf.Tensor2D, weights: UpdateWeights): tf.Tensor3D {
+  private updatedObject(
+    object: tf.Tensor3D,
+    differences: tf.Tensor4D[],
+    positions: tf.Tensor2D,
+    weights: UpdateWeights,
+  ): tf.Tensor3D {
     const height = this.geometry.objectHeight_px;
     const width = this.geometry.objectWidth_px;
     const weighted = this.probeFields.map((probe, mode) =>
@@ -358,7 +428,7 @@ export class PieSolver {
     const objectNumerator = overlapSum(weighted.length === 1 ? weighted[0] : tf.addN(weighted), positions, height, width);
     const coverage = overlapSum(this.totalProbePower(), positions, height, width);
     return regularizedUpdate(
-      this.objectField,
+      object,
       objectNumerator,
       coverage,
       tf.max(coverage) as tf.Scalar,
@@ -391,21 +461,25 @@ export class PieSolver {
 
   /** Copies the current object [H, W, 2] to the host. */
   async readObject(): Promise<Float32Array> {
+    if (this.fused !== null) return this.fused.readObject();
+    if (this.objectField === null) throw new Error('PieSolver: the object tensor is missing.');
     return (await this.objectField.data()) as Float32Array;
   }
 
   /** Copies the main (most powerful once orthogonalised) probe mode [M, M, 2] to the host. */
   async readProbe(): Promise<Float32Array> {
+    if (this.fused !== null) return this.fused.readProbe();
     return (await this.probeFields[0].data()) as Float32Array;
   }
 
   /** Number of probe modes. */
   get probeModeCount(): number {
-    return this.probeFields.length;
+    return this.fused !== null ? 1 : this.probeFields.length;
   }
 
   /** Copies every probe mode to the host as one array [K, M, M, 2]. */
   async readProbeModes(): Promise<Float32Array> {
+    if (this.fused !== null) return this.fused.readProbe();
     const modeLength = this.windowSize * this.windowSize * 2;
     const modes = new Float32Array(this.probeFields.length * modeLength);
     const parts = await Promise.all(this.probeFields.map((field) => field.data()));
@@ -417,11 +491,20 @@ export class PieSolver {
   async readCoverage(): Promise<Float32Array> {
     const height = this.geometry.objectHeight_px;
     const width = this.geometry.objectWidth_px;
+    const size = this.windowSize;
+    const fusedProbe = this.fused?.readProbe();
     const coverage = tf.tidy(() => {
-      const probePower = this.totalProbePower();
+      let probePower: tf.Tensor3D;
+      if (fusedProbe === undefined) {
+        probePower = this.totalProbePower();
+      } else {
+        const probe = tf.tensor3d(fusedProbe, [size, size, 2]);
+        probePower = complexMultiply<tf.Tensor3D>(probe, probe, true);
+      }
       let total: tf.Tensor3D = tf.zeros([height, width, 2]);
-      for (const batch of this.batches) {
-        total = tf.add(total, overlapSum(probePower, batch.positions, height, width));
+      for (const positions of this.batchPositions) {
+        const positionTensor = tf.tensor2d(positions, [positions.length / 2, 2], 'int32');
+        total = tf.add(total, overlapSum(probePower, positionTensor, height, width));
       }
       return total;
     });
@@ -433,7 +516,7 @@ export class PieSolver {
   }
 
   dispose(): void {
-    this.objectField.dispose();
+    this.objectField?.dispose();
     for (const field of this.probeFields) field.dispose();
     for (const batch of this.batches) {
       batch.amplitudes.dispose();
