@@ -89,7 +89,8 @@ export function SolverPanel({ options, patternSize, disabled, onChange }: Props)
       </label>
       <p className="hint" id="far-field-upsampling-hint">
         Upsampling 2 models each detector pixel as 2 × 2 finer far-field samples and gives the probe a window twice as
-        wide. It often lowers the final error; each iteration takes about 4 times as long.
+        wide. On the bundled scan it lowered the error after 100 iterations by about a fifth with one probe mode. Each
+        iteration takes 3 to 7 times as long.
       </p>
       <label className="checkbox">
         <input

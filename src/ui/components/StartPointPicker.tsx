@@ -115,8 +115,9 @@ export function StartPointPicker({ dataset, disabled, requestedProbeModes, start
         />
       </label>
       <p className="hint">
-        A product is accepted when its pattern count and probe size equal this scan's and its positions agree with the
-        scan's within {MAX_POSITION_SPREAD_PX} px after one common offset. A product of another scan with the same
+        A product is accepted when its pattern count equals this scan's, its probe is as large as the patterns (or twice
+        as large, from a run with far-field upsampling 2) and its positions agree with the scan's within{' '}
+        {MAX_POSITION_SPREAD_PX} px after one common offset. A product of another scan with the same
         raster can pass this check. To compare a result with a product instead, run Reconstruct first: the picker
         &ldquo;Compare with a Ptychodus product&rdquo; then appears below the result.
       </p>
