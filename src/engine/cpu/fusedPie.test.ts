@@ -184,6 +184,40 @@ describe('FusedPieUpdate', () => {
     expect(countDifferentBits(results[1].probe, results[0].probe)).toBe(0);
   });
 
+  it('addresses an 8192² object exactly', () => {
+    // The same two windows, at the corners of an 8192² object and of a 16² one, get the same update.
+    const size = 8;
+    const large = 8192;
+    const small = 16;
+    const { object: smallObject, probe, batches } = makeCase({ height: small, width: small, size, batchSizes: [2], seed: 11 });
+    batches[0].positions.set([0, 0, small - size, small - size]);
+    const largeObject = new Float32Array(large * large * 2);
+    for (let row = 0; row < size; row += 1) {
+      const smallTop = smallObject.subarray(2 * row * small, 2 * (row * small + size));
+      const smallBottom = smallObject.subarray(2 * ((row + size) * small + size), 2 * ((row + size) * small + small));
+      largeObject.set(smallTop, 2 * row * large);
+      largeObject.set(smallBottom, 2 * ((row + large - size) * large + large - size));
+    }
+    const largeBatch = { amplitudes: batches[0].amplitudes, positions: new Int32Array([0, 0, large - size, large - size]) };
+
+    const smallRun = new FusedPieUpdate(smallObject, small, small, probe, size, batches);
+    const largeRun = new FusedPieUpdate(largeObject, large, large, probe, size, [largeBatch]);
+    expect(largeRun.updateBatch(0, true, RPIE)).toBe(smallRun.updateBatch(0, true, RPIE));
+
+    const smallResult = smallRun.readObject();
+    const largeResult = largeRun.readObject();
+    for (let row = 0; row < size; row += 1) {
+      const bottomRow = row + large - size;
+      const largeTop = largeResult.subarray(2 * row * large, 2 * (row * large + size));
+      const smallTop = smallResult.subarray(2 * row * small, 2 * (row * small + size));
+      const largeBottom = largeResult.subarray(2 * (bottomRow * large + large - size), 2 * (bottomRow * large + large));
+      const smallBottom = smallResult.subarray(2 * ((row + size) * small + size), 2 * ((row + size) * small + small));
+      expect(countDifferentBits(largeTop, smallTop), `top-left row ${row}`).toBe(0);
+      expect(countDifferentBits(largeBottom, smallBottom), `bottom-right row ${row}`).toBe(0);
+    }
+    expect(countDifferentBits(largeRun.readProbe(), smallRun.readProbe())).toBe(0);
+  }, 60_000);
+
   it('rejects a window outside the object', () => {
     const size = 8;
     const { object, probe } = makeCase({ height: 20, width: 20, size, batchSizes: [], seed: 5 });

@@ -331,7 +331,7 @@ export class PieSolver {
     };
   }
 
-  /** Updates object (and probe) from one batch with the composed kernels; returns Σ(|Ψ| − √I)² of the batch. */
+  /** Updates object (and probe) from one batch with the composed kernels. Returns Σ(|Ψ| − √I)² of the batch. */
   private updateBatch(batch: PositionBatch, updateProbe: boolean, weights: UpdateWeights): tf.Scalar {
     const object = this.objectField;
     if (object === null) throw new Error('PieSolver: the composed update ran without an object tensor.');
