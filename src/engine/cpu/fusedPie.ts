@@ -213,11 +213,6 @@ export class FusedPieUpdate {
     return new Float32Array(this.memory.buffer, address, length);
   }
 
-  /** Number of batches given to the constructor. */
-  get batchCount(): number {
-    return this.batches.length;
-  }
-
   /**
    * Updates the object, and the probe when `updateProbe`, from batch `index` in place. Returns the
    * batch's Σ(|Ψ| − √I)² over all its patterns, rounded to float32.

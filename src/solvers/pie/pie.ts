@@ -120,7 +120,7 @@ export class PieSolver {
   readonly patternSize: number;
   /** Side M = U·N of the probe, object patches and exit waves, in object pixels; N without upsampling. */
   readonly windowSize: number;
-  /** The object [H, W, 2] on the backend; null on the fused path, which keeps it in `fused`. */
+  /** The object [H, W, 2] on the backend; null on the fused path, which keeps it in `fused`, and once disposed. */
   private objectField: tf.Tensor3D | null = null;
   /**
    * The probe modes, each [M, M, 2], in decreasing order of power once orthogonalised. Empty on the
@@ -131,8 +131,8 @@ export class PieSolver {
   private readonly batches: PositionBatch[] = [];
   /** Positions (row, col) of each batch's windows, [b, 2], on the host. */
   private readonly batchPositions: Int32Array[];
-  /** The fused cpu update, or null where the composed kernels run. */
-  private readonly fused: FusedPieUpdate | null = null;
+  /** The fused cpu update, or null where the composed kernels run and once disposed. */
+  private fused: FusedPieUpdate | null = null;
   private readonly totalCounts: number;
   private readonly random: () => number;
   private completedIterations = 0;
@@ -334,7 +334,7 @@ export class PieSolver {
   /** Updates object (and probe) from one batch with the composed kernels. Returns Σ(|Ψ| − √I)² of the batch. */
   private updateBatch(batch: PositionBatch, updateProbe: boolean, weights: UpdateWeights): tf.Scalar {
     const object = this.objectField;
-    if (object === null) throw new Error('PieSolver: the composed update ran without an object tensor.');
+    if (object === null) throw new Error('PieSolver: the solver has been disposed, so it cannot iterate.');
 
     const [nextObject, nextProbes, residual] = tf.tidy(() => {
       const patches = extractPatches(object, batch.positions, this.windowSize);
@@ -462,7 +462,7 @@ export class PieSolver {
   /** Copies the current object [H, W, 2] to the host. */
   async readObject(): Promise<Float32Array> {
     if (this.fused !== null) return this.fused.readObject();
-    if (this.objectField === null) throw new Error('PieSolver: the object tensor is missing.');
+    if (this.objectField === null) throw new Error('PieSolver: the solver has been disposed, so it has no object.');
     return (await this.objectField.data()) as Float32Array;
   }
 
@@ -516,7 +516,11 @@ export class PieSolver {
   }
 
   dispose(): void {
+    // Dropping the fused update lets its WebAssembly memory be collected even while something
+    // still refers to this solver.
+    this.fused = null;
     this.objectField?.dispose();
+    this.objectField = null;
     for (const field of this.probeFields) field.dispose();
     for (const batch of this.batches) {
       batch.amplitudes.dispose();
