@@ -5,8 +5,8 @@
  * share, so a batch allocates nothing and copies nothing.
  *
  * Per batch it computes what PieSolver.updateBatch computes with the composed kernels, but pattern
- * by pattern, so that the working set (probe, one exit wave, one object window with its update sums,
- * the probe sums) is about 0.8 MB at 128² and can stay in a core's L2 cache:
+ * by pattern. The working set is then the probe, one exit wave, one object window with its update
+ * sums and the probe sums, about 0.8 MB at 128², which can stay in a core's L2 cache:
  *
  *   ψ_j = P·O_j,  Ψ_j = F ψ_j,  Δ_j = F⁻¹(√I_j·Ψ_j/|Ψ_j| − Ψ_j)
  *   O  += s_O · Σ_j S_j[conj(P) Δ_j] / ((1 − w_O) D + w_O max D),   D = Σ_j S_j[|P|²]
