@@ -6,6 +6,7 @@ import { readNpz } from '../data/npz';
 import { readPtychodusProduct } from '../data/readers/ptychodusProduct';
 import type { ReconstructionSnapshot } from '../worker/protocol';
 import { readScanFile } from '../data/readers/detect';
+import { padProbeModes } from '../solvers/pie/farField';
 import { objectNpy, ptychodusProductH5, ptychodusProductNpz, reconstructionNpz } from './exportFiles';
 
 function makeSnapshot(): ReconstructionSnapshot {
@@ -119,6 +120,22 @@ describe('reconstructionNpz diffraction', () => {
     expect(diffraction?.shape).toEqual([2, 2, 2]);
     // For N = 2 the centring shift swaps both axes: [a b; c d] becomes [d c; b a].
     expect(Array.from(diffraction?.data as Float32Array)).toEqual([3, 2, 1, 0, 7, 6, 5, 4]);
+  });
+
+  it('stores an upsampled probe guess at the pattern size', async () => {
+    const n = 4;
+    const dataset: ScanDataset = { ...makeDataset(), patternCount: 1, patternSize: n, intensities: new Float32Array(n * n).fill(4) };
+    const probe = Float32Array.from({ length: n * n * 2 }, (_, i) => Math.cos(0.9 * i));
+    const upsampled = padProbeModes(probe, n, 1, 2);
+    const snapshot = { ...makeSnapshot(), probe: upsampled, probeSize: 2 * n, probeModes: upsampled, probeModeCount: 1 };
+    const bytes = reconstructionNpz(snapshot, dataset, [0.2]);
+    const arrays = readNpz(bytes, 'reconstruction.npz');
+
+    expect(arrays.get('probeGuess')?.shape).toEqual([n, n]);
+    (arrays.get('probeGuess')?.data as Float32Array).forEach((value, i) => expect(value).toBeCloseTo(probe[i], 5));
+    expect(arrays.get('probeModes')?.shape).toEqual([1, 2 * n, 2 * n]);
+    const outcome = await readScanFile(bytes, 'reconstruction.npz');
+    expect(outcome.kind).toBe('dataset');
   });
 
   it('reopens as the same scan with the object', async () => {

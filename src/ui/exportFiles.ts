@@ -9,6 +9,7 @@ import { createNpyArray, writeNpy } from '../data/npy';
 import { writeNpz } from '../data/npz';
 import type { CxiGeometry } from '../data/readers/readResult';
 import { toPtychodusProduct, writePtychodusProductH5, writePtychodusProductNpz } from '../data/writers/ptychodusProduct';
+import { cropProbeToPatternSize } from '../solvers/pie/farField';
 import { composeAmplitudeFigure } from '../view/amplitudeFigure';
 import { composePhaseFigure, type PhaseFigure } from '../view/phaseFigure';
 import type { ReconstructionSnapshot } from '../worker/protocol';
@@ -43,10 +44,10 @@ function centredAmplitudes(dataset: ScanDataset): Float32Array {
 /**
  * The scan and its reconstruction as one compressed .npz in PtychoPINN's layout, so the file opens
  * again here or in PtychoPINN as a dataset with its object: `diffraction` (√counts, centred, as
- * PtychoPINN stores it), the object, the main probe mode as `probeGuess` and all modes as
- * `probeModes` (K, M, M) in decreasing order of power (M is N, or 2N after a run with far-field
- * upsampling 2), window centres on the object array
- * (`xcoords` = column) and the Fourier error history.
+ * PtychoPINN stores it), the object, the main probe mode as `probeGuess` (N, N) and all modes as
+ * `probeModes` (K, M, M) in decreasing order of power, window centres on the object array
+ * (`xcoords` = column) and the Fourier error history. M is N, or 2N after a run with far-field
+ * upsampling 2, whose `probeGuess` is then the centre of the main mode without its phase ramp.
  *
  * NOTE: a reader that guesses counts or amplitudes from the values, as ours does, reads a scan
  * whose counts are all perfect squares as counts. Our reader's notice states which it assumed.
@@ -63,7 +64,7 @@ export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: Sca
   return writeNpz({
     diffraction: createNpyArray('float32', [dataset.patternCount, n, n], centredAmplitudes(dataset)),
     objectGuess: createNpyArray('complex64', [snapshot.objectHeight, snapshot.objectWidth], snapshot.object),
-    probeGuess: createNpyArray('complex64', [snapshot.probeSize, snapshot.probeSize], snapshot.probe),
+    probeGuess: createNpyArray('complex64', [n, n], patternSizedProbe(snapshot, n)),
     probeModes: createNpyArray(
       'complex64',
       [snapshot.probeModeCount, snapshot.probeSize, snapshot.probeSize],
@@ -73,6 +74,14 @@ export function reconstructionNpz(snapshot: ReconstructionSnapshot, dataset: Sca
     ycoords: createNpyArray('float64', [dataset.patternCount], ycoords),
     fourier_error: createNpyArray('float64', [fourierErrors.length], Float64Array.from(fourierErrors)),
   });
+}
+
+/**
+ * Returns the main probe mode at the pattern size N, as the `probeGuess` of a dataset must be. After
+ * a run with far-field upsampling the probe is cropped to its centre and its phase ramp removed.
+ */
+function patternSizedProbe(snapshot: ReconstructionSnapshot, n: number): Float32Array {
+  return snapshot.probeSize === n ? snapshot.probe : cropProbeToPatternSize(snapshot.probe, snapshot.probeSize, n);
 }
 
 /**

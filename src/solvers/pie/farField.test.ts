@@ -3,7 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { fft2 } from '../../engine/ops';
 import { registerPhysicsKernels } from '../../engine/register';
-import { binIntensities, padProbeModes, spreadToFineGrid, upsamplingRamp, validateFarFieldUpsampling } from './farField';
+import {
+  binIntensities,
+  cropProbeToPatternSize,
+  padProbeModes,
+  spreadToFineGrid,
+  upsamplingRamp,
+  validateFarFieldUpsampling,
+} from './farField';
 
 describe('far-field upsampling', () => {
   beforeAll(async () => {
@@ -64,6 +71,13 @@ describe('far-field upsampling', () => {
     expect(padded[index + 1]).toBeCloseTo(modes[0] * ramp[index + 1] + modes[1] * ramp[index], 6);
     // Rows outside the centre stay zero.
     expect(padded.slice(0, 2 * 8 * 2).every((value) => value === 0)).toBe(true);
+  });
+
+  it('cropProbeToPatternSize undoes padProbeModes', () => {
+    const probe = Float32Array.from({ length: 4 * 4 * 2 }, (_, i) => Math.sin(1.7 * i) + 0.1 * i);
+    const cropped = cropProbeToPatternSize(padProbeModes(probe, 4, 1, 2), 8, 4);
+    cropped.forEach((value, i) => expect(value).toBeCloseTo(probe[i], 5));
+    expect(() => cropProbeToPatternSize(probe, 8, 4)).toThrow(/expected a 8×8 probe/);
   });
 
   it('binned far field of a flat probe matches the closed form', () => {

@@ -72,6 +72,36 @@ export function padProbeModes(modes: Float32Array, size: number, count: number, 
 }
 
 /**
+ * Returns the central N×N part of one probe [M, M, 2] with the ramp of {@link upsamplingRamp}
+ * removed, N = M / U: the inverse of padProbeModes for one mode. The probe's tails outside the
+ * central N×N are lost. It is for files whose probe must have the pattern size.
+ */
+export function cropProbeToPatternSize(probe: Float32Array, windowSize: number, patternSize: number): Float32Array {
+  const upsampling = windowSize / patternSize;
+  if (!Number.isInteger(upsampling) || probe.length !== windowSize * windowSize * 2) {
+    throw new Error(
+      `cropProbeToPatternSize: expected a ${windowSize}×${windowSize} probe (${windowSize * windowSize * 2} values) ` +
+        `whose size is a whole multiple of ${patternSize}, received ${probe.length} values.`,
+    );
+  }
+  const ramp = upsamplingRamp(windowSize, upsampling);
+  const start = (windowSize - patternSize) / 2;
+  const cropped = new Float32Array(patternSize * patternSize * 2);
+  for (let row = 0; row < patternSize; row += 1) {
+    for (let col = 0; col < patternSize; col += 1) {
+      const pixel = (row + start) * windowSize + col + start;
+      const [re, im] = [probe[2 * pixel], probe[2 * pixel + 1]];
+      const [rampRe, rampIm] = [ramp[2 * pixel], ramp[2 * pixel + 1]];
+      const target = 2 * (row * patternSize + col);
+      // Multiply by conj(ramp).
+      cropped[target] = re * rampRe + im * rampIm;
+      cropped[target + 1] = im * rampRe - re * rampIm;
+    }
+  }
+  return cropped;
+}
+
+/**
  * Sums the U×U blocks of fine intensities [B, M, M] into measured pixels [B, N, N], N = M / U.
  * It runs as a U×U average pool times U², which is exact because U² is a power of two. On the cpu
  * backend this took about 20 ms for 32 × 256² values, and a reshape to [B, N, U, N, U] with a sum
