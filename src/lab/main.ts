@@ -122,7 +122,9 @@ interface BenchPieMemory {
   tensorBytesAfter: number;
   /** Tensor bytes after the solver was disposed. */
   tensorBytesAfterDispose: number;
-  /** (tensorBytesPeak − tensorBytesBefore) / scanBytes. */
+  /** Bytes of the WebAssembly memory of the fused cpu update (see PieSolver.wasmMemoryBytes); 0 elsewhere. */
+  wasmBytes: number;
+  /** (tensorBytesPeak − tensorBytesBefore + wasmBytes) / scanBytes. */
   peakExtraToScan: number;
   /** GPU bytes before the solver, their maxima sampled like tensorBytesPeak, and after the last iteration; null on cpu. */
   gpu: { before: GpuMemorySample; peak: GpuMemorySample; after: GpuMemorySample } | null;
@@ -248,6 +250,7 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
   let tensorBytesAfter = tensorBytesBefore;
   let gpuAfter = gpuBefore;
   let jsHeapAfter = jsHeapBefore;
+  let wasmBytes = 0;
   try {
     for (let i = 0; i < warmup; i += 1) {
       warmupFourierErrors.push((await solver.iterate()).fourierError);
@@ -264,6 +267,8 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
       sampleIteration();
     }
     stopWatching();
+    // Read before dispose() frees the memory.
+    wasmBytes = solver.wasmMemoryBytes;
     tensorBytesAfter = tf.memory().numBytes;
     gpuAfter = sampleGpuMemory();
     jsHeapAfter = usedJsHeapBytes();
@@ -288,7 +293,8 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
     tensorBytesPeak: peakTensorBytes,
     tensorBytesAfter,
     tensorBytesAfterDispose: tf.memory().numBytes,
-    peakExtraToScan: (peakTensorBytes - tensorBytesBefore) / scanBytes,
+    wasmBytes,
+    peakExtraToScan: (peakTensorBytes - tensorBytesBefore + wasmBytes) / scanBytes,
     gpu: gpuBefore === null || gpuPeak === null || gpuAfter === null ? null : { before: gpuBefore, peak: gpuPeak, after: gpuAfter },
     jsHeap:
       jsHeapBefore === null || jsHeapPeak === null || jsHeapAfter === null

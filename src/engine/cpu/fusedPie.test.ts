@@ -171,6 +171,17 @@ describe('FusedPieUpdate', () => {
     });
   }
 
+  it('reports its memory size', () => {
+    // The memory holds at least the amplitudes, the object, its update sums and the probe.
+    const size = 16;
+    const { object, probe, batches } = makeCase({ height: 50, width: 41, size, batchSizes: [6, 6], seed: 5 });
+    const fused = new FusedPieUpdate(object, 50, 41, probe, size, batches);
+    const amplitudeBytes = 12 * size * size * 4;
+    const objectBytes = 50 * 41 * 2 * 4;
+    expect(fused.memoryBytes).toBeGreaterThanOrEqual(amplitudeBytes + 2 * objectBytes + size * size * 2 * 4);
+    expect(fused.memoryBytes % 65536).toBe(0);
+  });
+
   it('gives the same bits on a second run', () => {
     const size = 16;
     const { object, probe, batches } = makeCase({ height: 50, width: 41, size, batchSizes: [6, 6], seed: 3 });

@@ -282,6 +282,11 @@ export class FusedPieUpdate {
     return Math.fround(residual);
   }
 
+  /** Size of the WebAssembly memory that holds the object, probe, amplitudes and sums. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** Copies the object [H, W, 2] out of the memory. */
   readObject(): Float32Array {
     return this.view(this.objectAddress, 2 * this.height * this.width).slice();

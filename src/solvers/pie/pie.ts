@@ -267,6 +267,14 @@ export class PieSolver {
     );
   }
 
+  /**
+   * Bytes of the fused cpu update's WebAssembly memory, which tf.memory() does not count; 0 where
+   * the composed kernels run.
+   */
+  get wasmMemoryBytes(): number {
+    return this.fused?.memoryBytes ?? 0;
+  }
+
   get iterationsDone(): number {
     return this.completedIterations;
   }
