@@ -1,3 +1,5 @@
+import { formatEpochs } from './ProgressPanel';
+
 interface Props {
   trainLosses: number[];
   validationLosses: number[];
@@ -41,7 +43,7 @@ export function LossPlot({ trainLosses, validationLosses, width_px = 340, height
         height={height_px}
         role="img"
         aria-label={
-          count ? `Loss over ${count} epochs, last training loss ${last?.toPrecision(4)}` : 'Loss: no epochs yet'
+          count ? `Loss over ${formatEpochs(count)}, last training loss ${last?.toPrecision(4)}` : 'Loss: no epochs yet'
         }
       >
         <rect x={left} y={top} width={plotWidth} height={plotHeight} fill="#fafafa" stroke="#bbb" />
@@ -55,7 +57,11 @@ export function LossPlot({ trainLosses, validationLosses, width_px = 340, height
             {tick.toPrecision(4)}
           </text>
         ))}
+        {/* A polyline of one point draws nothing, so one epoch's losses are drawn as dots, filled for training and open for validation. */}
         {count === 1 && Number.isFinite(trainLosses[0]) && <circle cx={xScale(0)} cy={yScale(trainLosses[0])} r={3} fill="#1f5fa8" />}
+        {count === 1 && Number.isFinite(validationLosses[0]) && (
+          <circle cx={xScale(0)} cy={yScale(validationLosses[0])} r={3} fill="none" stroke="#c0392b" strokeWidth="1.5" />
+        )}
         <polyline points={line(trainLosses)} fill="none" stroke="#1f5fa8" strokeWidth="1.5" />
         <polyline points={line(validationLosses)} fill="none" stroke="#c0392b" strokeWidth="1.5" strokeDasharray="4 3" />
         <text x={left + plotWidth / 2} y={height_px - 6} textAnchor="middle" fontSize="11">
