@@ -1,7 +1,8 @@
 // End-to-end: rPIE with far-field upsampling 2 on the bundled scan, on the CPU backend. The first
 // iteration's Fourier error must match the NumPy reference's (test/fixtures/pie/bundled_errors.json).
 // The Ptychodus product of the run, with its 256 × 256 probe, must start a second upsampled run near
-// where the first ended, and setting upsampling back to 1 must reject that product's probe at Reconstruct.
+// where the first ended, and setting upsampling back to 1 must reject that product's probe at Reconstruct
+// while the page keeps the last run's error curve and summary.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,10 @@ test('upsampled run matches NumPy and restarts from its product', async () => {
     const error = page.getByRole('region', { name: 'Solver' }).getByRole('alert').filter({ hasText: /probe is 256×256 pixels/ });
     await error.waitFor({ timeout: 60_000 });
     assert.match(await error.textContent(), /set far-field upsampling to 2/);
+    // The rejected run leaves the last run's error curve and summary beside its images.
+    const keptErrors = JSON.parse((await page.getByTestId('fourier-errors').getAttribute('data-errors')) ?? '[]');
+    assert.deepEqual(keptErrors, secondRun);
+    assert.match(await page.getByTestId('run-summary').textContent(), /Finished after 1 iteration/);
     await page.getByRole('region', { name: 'Solver' }).screenshot({ path: join(artifactDir, 'upsampling-start-point.png') });
   } finally {
     await browser.close();

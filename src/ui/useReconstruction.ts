@@ -227,12 +227,15 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   /** Settings and epoch count of the PtychoPINN run that the worker can resume. */
   const [resumablePinn, setResumablePinn] = useState<ResumablePinn | null>(null);
   const [startPoint, setStartPoint] = useState<LabelledStartPoint | null>(null);
+  /** Set by every progress update, so that a run rejected before its first update can restore the page. */
+  const progressArrivedRef = useRef(false);
 
   useEffect(() => {
     setResolution(null);
     setDeviceError(null);
     const client = startReconstructionWorker({
       onProgress: (update) => {
+        progressArrivedRef.current = true;
         setProgress(update);
         if (update.snapshot) setSnapshot(update.snapshot);
       },
@@ -351,6 +354,8 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   );
 
   const start = useCallback(() => {
+    const previous = { progress, summary };
+    progressArrivedRef.current = false;
     setProgress(null);
     setSummary(null);
     runInWorker(
@@ -360,8 +365,15 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
         setSummary(result);
         return result.stopped ? 'stopped' : 'finished';
       },
+      () => {
+        // The worker keeps its last result when it rejects a run before the first iteration, so
+        // the page keeps that run's error curve and summary beside its images and Save buttons.
+        if (progressArrivedRef.current) return;
+        setProgress(previous.progress);
+        setSummary(previous.summary);
+      },
     );
-  }, [options, startPoint, runInWorker]);
+  }, [options, startPoint, runInWorker, progress, summary]);
 
   /**
    * Sends one PtychoPINN training request; on success the run it trained can resume. A request
@@ -436,16 +448,21 @@ export function useReconstruction(requested: RequestedBackend, dataset: ScanData
   }, [pinnOptions, resumablePinn, runPinnTraining]);
 
   const startHalves = useCallback(() => {
+    // The halves report progress while they run. Afterwards the progress panel and error curve
+    // show the main reconstruction again, whose images stay on the page.
+    const previousProgress = progress;
     setHalves(null);
     runInWorker(
       'pie',
       (client) => client.reconstructHalves(options),
       (result) => {
         setHalves(result);
+        setProgress(previousProgress);
         return result.completed ? 'finished' : 'stopped';
       },
+      () => setProgress(previousProgress),
     );
-  }, [options, runInWorker]);
+  }, [options, runInWorker, progress]);
 
   const inferPinn = useCallback(() => {
     setPinnSummary(null);
