@@ -29,7 +29,9 @@ export function describePinnTime(summary: PinnRunSummary): string {
   if (summary.modelSource === 'loaded') return `PtychoPINN: loaded model (${epochs}), ${inference}`;
   const training = formatSeconds(summary.training_ms / 1000);
   if (summary.kind === 'inference') return `PtychoPINN: model trained here in ${training} (${epochs}), ${inference}`;
-  return `PtychoPINN: training ${training} (${epochs}), ${inference}`;
+  // Training time includes the preview after every epoch, and the last preview can be the final
+  // inference, so the two times overlap.
+  return `PtychoPINN: training ${training} (${epochs}, with a preview after each), ${inference}`;
 }
 
 /**

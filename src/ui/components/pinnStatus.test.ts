@@ -212,7 +212,7 @@ describe('PinnPanel notes', () => {
 
 describe('describePinnTime', () => {
   it('gives training and inference times of a training run', () => {
-    expect(describePinnTime(TRAINED)).toBe('PtychoPINN: training 12 s (3 epochs), inference and stitching 1.5 s on cpu');
+    expect(describePinnTime(TRAINED)).toBe('PtychoPINN: training 12 s (3 epochs, with a preview after each), inference and stitching 1.5 s on cpu');
   });
 
   it('keeps the training time of a model trained here', () => {
