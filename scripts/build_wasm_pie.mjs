@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates the WebAssembly SIMD text of the fused single-mode PIE batch update
+// Generates the WebAssembly SIMD text of the fused PIE batch update
 // (src/engine/cpu/wasm/pieBatch.wat), assembles it with wabt and writes the binary as a base64
 // string into src/engine/cpu/wasm/pieBatchBinary.generated.ts.
 //
@@ -122,6 +122,116 @@ const farFieldUpdate = `
       (br_if $pixels (i32.lt_u ${get('amplitudes')} ${get('end')})))
     (f64.add (f64x2.extract_lane 0 ${get('sum')}) (f64x2.extract_lane 1 ${get('sum')})))`;
 
+/** Splats f32 lane `lane` of `value` over all four lanes. */
+const splatLane = (value, lane) => shuffle(lanes(lane, lane, lane, lane), value, value);
+/** Adds (|Ψ| − a)² of four pixels to the two float64 lanes of $sum, as farFieldUpdate does. */
+const addSquaredResidual = `
+      ${set('difference', sub(get('modulus'), get('amplitude')))}
+      ${set('difference', mul(get('difference'), get('difference')))}
+      ${set('sum', `(f64x2.add ${get('sum')} (f64x2.add (f64x2.promote_low_f32x4 ${get('difference')}) (f64x2.promote_low_f32x4 ${shuffle(lanes(2, 3, 2, 3), get('difference'), get('difference'))})))`)}`;
+/** $scale = a / max(|Ψ|, 1e-30) − 1 for four measured pixels, the factor of PieSolver's mixed-state projection minus 1. */
+const modulusScale = set(
+  'scale',
+  sub(div(get('amplitude'), `(f32x4.max ${get('modulus')} (v128.const f32x4 1e-30 1e-30 1e-30 1e-30))`), '(v128.const f32x4 1 1 1 1)'),
+);
+/** Loops $mode over the $modes fields $modeBytes apart from $first, with $address at the current one. */
+function modeLoop(first, body) {
+  return `
+      ${set('mode', '(i32.const 0)')}
+      ${set('address', first)}
+      (loop $modes
+        ${body}
+        ${set('address', `(i32.add ${get('address')} ${get('modeBytes')})`)}
+        ${set('mode', `(i32.add ${get('mode')} (i32.const 1))`)}
+        (br_if $modes (i32.lt_u ${get('mode')} ${get('modes')})))`;
+}
+
+const farFieldModes = `
+  ;; The mixed-state projection without upsampling. For $modes far fields Ψ_m, $modeBytes apart from
+  ;; $field, and the amplitudes a, replaces every Ψ_m by (f − 1)·Ψ_m with the common factor
+  ;; f = a / max(|Ψ|, 1e-30), |Ψ|² = Σ_m |Ψ_m|². Returns Σ(|Ψ| − a)² as farFieldUpdate does.
+  (func (export "farFieldModes")
+    (param $field i32) (param $modeBytes i32) (param $modes i32) (param $amplitudes i32) (param $pixels i32) (result f64)
+    (local $end i32) (local $mode i32) (local $address i32)
+    ${v128Locals('first', 'second', 'modulus', 'amplitude', 'difference', 'scale', 'sum')}
+    ${set('end', `(i32.add ${get('amplitudes')} (i32.shl ${get('pixels')} (i32.const 2)))`)}
+    (loop $pixels
+      ${set('first', '(v128.const i64x2 0 0)')}
+      ${set('second', '(v128.const i64x2 0 0)')}
+      ${modeLoop(
+        get('field'),
+        `${set('first', add(get('first'), `(f32x4.mul ${load(get('address'))} ${load(get('address'))})`))}
+        ${set('second', add(get('second'), `(f32x4.mul ${load(get('address'), 16)} ${load(get('address'), 16)})`))}`,
+      )}
+      ${set('modulus', `(f32x4.sqrt ${add(shuffle(lanes(0, 2, 4, 6), get('first'), get('second')), shuffle(lanes(1, 3, 5, 7), get('first'), get('second')))})`)}
+      ${set('amplitude', load(get('amplitudes')))}
+      ${addSquaredResidual}
+      ${modulusScale}
+      ${set('first', shuffle(lanes(0, 0, 1, 1), get('scale'), get('scale')))}
+      ${set('second', shuffle(lanes(2, 2, 3, 3), get('scale'), get('scale')))}
+      ${modeLoop(
+        get('field'),
+        `${store(get('address'), mul(load(get('address')), get('first')))}
+        ${store(get('address'), mul(load(get('address'), 16), get('second')), 16)}`,
+      )}
+      ${advance('field', 32)}
+      ${advance('amplitudes', 16)}
+      (br_if $pixels (i32.lt_u ${get('amplitudes')} ${get('end')})))
+    (f64.add (f64x2.extract_lane 0 ${get('sum')}) (f64x2.extract_lane 1 ${get('sum')})))`;
+
+/** Adds the squares of the eight fine pixels at $address + `offset` (four v128) to $q0…$q3. */
+const addFineSquares = (offset) =>
+  [0, 1, 2, 3]
+    .map((j) => set(`q${j}`, add(get(`q${j}`), `(f32x4.mul ${load(get('address'), offset + 16 * j)} ${load(get('address'), offset + 16 * j)})`)))
+    .join('\n        ');
+/** Scales the eight fine pixels at `address` by $s0…$s3, two fine pixels (one v128) per measured pixel. */
+const scaleFinePixels = (address) =>
+  [0, 1, 2, 3].map((j) => store(address, mul(load(address, 16 * j), get(`s${j}`)), 16 * j)).join('\n        ');
+
+const farFieldUpsampled = `
+  ;; The projection with far-field upsampling 2: the fields are 2n×2n and the amplitudes n×n, and
+  ;; measured pixel (r, c) models the sum of fine samples (2r…2r+1, 2c…2c+1) over all modes. Every
+  ;; fine sample Ψ_m becomes (f − 1)·Ψ_m with the factor f = a / max(|Ψ|, 1e-30) of its measured
+  ;; pixel. Returns Σ(|Ψ| − a)² as farFieldUpdate does. n must be a multiple of 4.
+  (func (export "farFieldUpsampled")
+    (param $field i32) (param $modeBytes i32) (param $modes i32) (param $amplitudes i32) (param $n i32) (result f64)
+    (local $row i32) (local $rowEnd i32) (local $fineRowBytes i32) (local $mode i32) (local $address i32)
+    ${v128Locals('q0', 'q1', 'q2', 'q3', 's0', 's1', 's2', 's3', 'modulus', 'amplitude', 'difference', 'scale', 'sum')}
+    ${set('fineRowBytes', `(i32.shl ${get('n')} (i32.const 4))`)}
+    (loop $rows
+      ${set('rowEnd', `(i32.add ${get('amplitudes')} (i32.shl ${get('n')} (i32.const 2)))`)}
+      (loop $pixels
+        ${['q0', 'q1', 'q2', 'q3'].map((name) => set(name, '(v128.const i64x2 0 0)')).join('\n        ')}
+        ${modeLoop(
+          get('field'),
+          `${addFineSquares(0)}
+        ${set('address', `(i32.add ${get('address')} ${get('fineRowBytes')})`)}
+        ${addFineSquares(0)}
+        ${set('address', `(i32.sub ${get('address')} ${get('fineRowBytes')})`)}`,
+        )}
+        ${set('s0', add(shuffle(lanes(0, 1, 4, 5), get('q0'), get('q1')), shuffle(lanes(2, 3, 6, 7), get('q0'), get('q1'))))}
+        ${set('s1', add(shuffle(lanes(0, 1, 4, 5), get('q2'), get('q3')), shuffle(lanes(2, 3, 6, 7), get('q2'), get('q3'))))}
+        ${set('modulus', `(f32x4.sqrt ${add(shuffle(lanes(0, 2, 4, 6), get('s0'), get('s1')), shuffle(lanes(1, 3, 5, 7), get('s0'), get('s1')))})`)}
+        ${set('amplitude', load(get('amplitudes')))}
+        ${addSquaredResidual}
+        ${modulusScale}
+        ${[0, 1, 2, 3].map((j) => set(`s${j}`, splatLane(get('scale'), j))).join('\n        ')}
+        ${modeLoop(
+          get('field'),
+          `${scaleFinePixels(get('address'))}
+        ${set('address', `(i32.add ${get('address')} ${get('fineRowBytes')})`)}
+        ${scaleFinePixels(get('address'))}
+        ${set('address', `(i32.sub ${get('address')} ${get('fineRowBytes')})`)}`,
+        )}
+        ${advance('field', 64)}
+        ${advance('amplitudes', 16)}
+        (br_if $pixels (i32.lt_u ${get('amplitudes')} ${get('rowEnd')})))
+      ;; The second fine row of this measured row was handled with the first, so skip it.
+      ${set('field', `(i32.add ${get('field')} ${get('fineRowBytes')})`)}
+      ${set('row', `(i32.add ${get('row')} (i32.const 1))`)}
+      (br_if $rows (i32.lt_u ${get('row')} ${get('n')})))
+    (f64.add (f64x2.extract_lane 0 ${get('sum')}) (f64x2.extract_lane 1 ${get('sum')})))`;
+
 const accumulate = `
   ;; For the exit-wave change Δ at $difference (n×n interleaved) and the split probe P, adds
   ;; conj(P)·Δ to the object numerator window at $numerator (rows $rowBytes apart, like the object)
@@ -235,12 +345,14 @@ const applyProbeUpdate = `
       (br_if $values (i32.lt_u ${get('probe')} ${get('end')}))))`;
 
 const wat = `;; Generated by scripts/build_wasm_pie.mjs; edit that script, not this file.
-;; Fused single-mode PIE batch update on interleaved complex float32 fields; all addresses in bytes.
+;; Fused PIE batch update on interleaved complex float32 fields; all addresses in bytes.
 ;; Every loop takes four pixels per step, so n must be a multiple of 4.
 (module
   (import "env" "memory" (memory 1))
 ${exitWave}
 ${farFieldUpdate}
+${farFieldModes}
+${farFieldUpsampled}
 ${accumulate}
 ${applyObjectUpdate}
 ${maxProbeWeight}
@@ -258,7 +370,7 @@ if (!WebAssembly.validate(buffer)) {
 }
 const generated =
   '// Generated by scripts/build_wasm_pie.mjs from pieBatch.wat; do not edit.\n' +
-  '/** The fused single-mode PIE batch module on an imported memory, base64-encoded. */\n' +
+  '/** The fused PIE batch module on an imported memory, base64-encoded. */\n' +
   `export const PIE_BATCH_WASM_BASE64 =\n  '${Buffer.from(buffer).toString('base64')}';\n`;
 
 if (process.argv.includes('--check')) {

@@ -11,8 +11,16 @@ import {
   overlapSum,
   regularizedUpdate,
 } from '../ops';
+import { binIntensities, spreadToFineGrid } from '../../solvers/pie/farField';
+import { MAX_PROBE_MODES } from '../../solvers/pie/probeModes';
 import { registerPhysicsKernels } from '../register';
-import { FusedPieUpdate, isFusedPieAvailable, type FusedPieBatch, type PieUpdateWeights } from './fusedPie';
+import {
+  FusedPieUpdate,
+  isFusedPieAvailable,
+  MAX_FUSED_PROBE_MODES,
+  type FusedPieBatch,
+  type PieUpdateWeights,
+} from './fusedPie';
 import { randomValues } from './testValues';
 
 const RPIE: PieUpdateWeights = { objectWeight: 0.1, objectStep: 1, probeWeight: 0.2, probeStep: 1 };
@@ -24,12 +32,19 @@ interface Case {
   size: number;
   batchSizes: number[];
   seed: number;
+  /** Probe modes K; 1 unless given. */
+  modes?: number;
+  /** Far-field upsampling U; `size` is then the window M = U·N. */
+  upsampling?: 1 | 2;
 }
 
 /** Builds a random object near 1, a random probe, and batches at random positions with random amplitudes. */
-function makeCase({ height, width, size, batchSizes, seed }: Case) {
+function makeCase({ height, width, size, batchSizes, seed, modes = 1, upsampling = 1 }: Case) {
   const object = randomValues(height * width * 2, seed).map((value, i) => (i % 2 === 0 ? 1 + 0.3 * value : 0.3 * value));
-  const probe = randomValues(size * size * 2, seed + 1).map((value) => 2 * value);
+  // Later modes are weaker, as after orthogonalisation.
+  const modeLength = size * size * 2;
+  const probe = randomValues(modes * modeLength, seed + 1).map((value, i) => (2 * value) / (1 + Math.floor(i / modeLength)));
+  const patternPixels = (size / upsampling) ** 2;
   let next = seed + 2;
   const batches: FusedPieBatch[] = batchSizes.map((count) => {
     const positions = new Int32Array(2 * count);
@@ -38,7 +53,7 @@ function makeCase({ height, width, size, batchSizes, seed }: Case) {
       positions[2 * k] = Math.floor(((corners[2 * k] + 1) / 2) * (height - size + 1));
       positions[2 * k + 1] = Math.floor(((corners[2 * k + 1] + 1) / 2) * (width - size + 1));
     }
-    const amplitudes = randomValues(count * size * size, next + 1).map((value) => 3 * Math.abs(value));
+    const amplitudes = randomValues(count * patternPixels, next + 1).map((value) => 3 * upsampling * Math.abs(value));
     next += 2;
     return { amplitudes, positions };
   });
@@ -90,6 +105,80 @@ function composedBatch(
   const residualValue = residual.dataSync()[0];
   residual.dispose();
   return [nextObject, nextProbe, residualValue];
+}
+
+/**
+ * Runs PieSolver's composed-kernel batch update for K probe modes [K, M, M, 2] and far-field
+ * upsampling U, with the formulas of its exitWaveChangeModes and exitWaveChangeUpsampled.
+ */
+function composedModesBatch(
+  object: tf.Tensor3D,
+  probes: tf.Tensor4D,
+  batch: FusedPieBatch,
+  upsampling: 1 | 2,
+  updateProbe: boolean,
+  weights: PieUpdateWeights,
+): [tf.Tensor3D, tf.Tensor4D, number] {
+  const [height, width] = object.shape;
+  const [modes, size] = probes.shape;
+  const patternSize = size / upsampling;
+  const count = batch.positions.length / 2;
+  const [nextObject, nextProbes, residual] = tf.tidy(() => {
+    const positions = tf.tensor2d(batch.positions, [count, 2], 'int32');
+    const amplitudes = tf.tensor3d(batch.amplitudes, [count, patternSize, patternSize]);
+    const patches = extractPatches(object, positions, size);
+    const probeList = tf.unstack(probes) as tf.Tensor3D[];
+    const farFields = probeList.map((probe) => fft2(complexMultiply<tf.Tensor4D>(probe, patches), 'forward'));
+    const zeros = tf.zeros([count, size, size]) as tf.Tensor3D;
+    const intensities = farFields.map((farField) => amplitudeResidual(farField, zeros));
+    const fineIntensity = modes === 1 ? intensities[0] : tf.addN(intensities);
+    const modulus = tf.sqrt(upsampling === 1 ? fineIntensity : binIntensities(fineIntensity, upsampling));
+    const residual = tf.sum(tf.squaredDifference(modulus, amplitudes));
+    const factor = tf.div(amplitudes, tf.maximum(modulus, 1e-30));
+    let differences: tf.Tensor4D[];
+    if (upsampling === 1) {
+      differences = farFields.map((farField, mode) => {
+        const target = tf.mul(factor, tf.sqrt(intensities[mode])) as tf.Tensor3D;
+        return fft2(modulusCorrection(farField, target), 'inverse');
+      });
+    } else {
+      const scale = tf.stack([tf.sub(factor, 1), tf.zerosLike(factor)], 3) as tf.Tensor4D;
+      const fineScale = spreadToFineGrid(scale, upsampling);
+      differences = farFields.map((farField) => fft2(complexMultiply<tf.Tensor4D>(fineScale, farField), 'inverse'));
+    }
+    const weighted = probeList.map((probe, mode) => complexMultiply<tf.Tensor4D>(probe, differences[mode], true));
+    const numerator = overlapSum(modes === 1 ? weighted[0] : tf.addN(weighted), positions, height, width);
+    const powers = probeList.map((probe) => complexMultiply<tf.Tensor3D>(probe, probe, true));
+    const coverage = overlapSum(modes === 1 ? powers[0] : tf.addN(powers), positions, height, width);
+    const nextObject = regularizedUpdate(
+      object,
+      numerator,
+      coverage,
+      tf.max(coverage) as tf.Scalar,
+      weights.objectStep,
+      weights.objectWeight,
+    );
+    let nextProbes = tf.clone(probes);
+    if (updateProbe) {
+      const power = conjugateProductSum(patches, patches);
+      const maxPower = tf.max(power) as tf.Scalar;
+      const updated = probeList.map((probe, mode) =>
+        regularizedUpdate(
+          probe,
+          conjugateProductSum(patches, differences[mode]),
+          power,
+          maxPower,
+          weights.probeStep,
+          weights.probeWeight,
+        ),
+      );
+      nextProbes = tf.stack(updated) as tf.Tensor4D;
+    }
+    return [nextObject, nextProbes, residual] as const;
+  });
+  const residualValue = residual.dataSync()[0];
+  residual.dispose();
+  return [nextObject, nextProbes, residualValue];
 }
 
 /** Largest |a − b| relative to the largest |b|. */
@@ -170,6 +259,99 @@ describe('FusedPieUpdate', () => {
       if (!updateProbe) expect(countDifferentBits(fused.readProbe(), probe)).toBe(0);
     });
   }
+
+  const modeCases = [
+    { name: '2 modes, rPIE with probe update', weights: RPIE, updateProbe: true, modes: 2, upsampling: 1 as const, size: 16 },
+    { name: '3 modes, ePIE with probe update', weights: EPIE, updateProbe: true, modes: 3, upsampling: 1 as const, size: 32 },
+    { name: '3 modes, rPIE without probe update', weights: RPIE, updateProbe: false, modes: 3, upsampling: 1 as const, size: 8 },
+    { name: 'upsampled, 1 mode, rPIE with probe update', weights: RPIE, updateProbe: true, modes: 1, upsampling: 2 as const, size: 16 },
+    { name: 'upsampled, 1 mode, ePIE without probe update', weights: EPIE, updateProbe: false, modes: 1, upsampling: 2 as const, size: 32 },
+    { name: 'upsampled, 3 modes, ePIE with probe update', weights: EPIE, updateProbe: true, modes: 3, upsampling: 2 as const, size: 16 },
+    { name: 'upsampled, 2 modes, rPIE without probe update', weights: RPIE, updateProbe: false, modes: 2, upsampling: 2 as const, size: 8 },
+  ];
+  for (const [caseIndex, { name, weights, updateProbe, modes, upsampling, size }] of modeCases.entries()) {
+    it(`matches the composed kernels, ${name}`, () => {
+      const height = 3 * size + 5;
+      const width = 2 * size + 7;
+      const batchSizes = [5, 4, 2];
+      const seed = 100 * caseIndex + 31;
+      const { object, probe, batches } = makeCase({ height, width, size, batchSizes, seed, modes, upsampling });
+      const fused = new FusedPieUpdate(object, height, width, probe, size, batches, {
+        probeModes: modes,
+        farFieldUpsampling: upsampling,
+      });
+      let objectTensor = tf.tensor3d(object, [height, width, 2]);
+      let probeTensor = tf.tensor4d(probe, [modes, size, size, 2]);
+
+      const order = [...batches.keys()].reverse();
+      for (const pass of [0, 1]) {
+        for (const index of order) {
+          const fusedResidual = fused.updateBatch(index, updateProbe, weights);
+          const [nextObject, nextProbes, residual] = composedModesBatch(
+            objectTensor,
+            probeTensor,
+            batches[index],
+            upsampling,
+            updateProbe,
+            weights,
+          );
+          objectTensor.dispose();
+          probeTensor.dispose();
+          objectTensor = nextObject;
+          probeTensor = nextProbes;
+          expect(Math.abs(fusedResidual - residual), `residual, pass ${pass}, batch ${index}`).toBeLessThanOrEqual(
+            1e-5 * residual,
+          );
+        }
+      }
+      const composedObject = objectTensor.dataSync() as Float32Array;
+      const composedProbes = probeTensor.dataSync() as Float32Array;
+      objectTensor.dispose();
+      probeTensor.dispose();
+
+      expect(relativeDifference(fused.readObject(), composedObject)).toBeLessThan(1e-5);
+      const fusedModes = fused.readProbeModes();
+      const modeLength = size * size * 2;
+      for (let mode = 0; mode < modes; mode += 1) {
+        const range = [mode * modeLength, (mode + 1) * modeLength] as const;
+        expect(
+          relativeDifference(fusedModes.subarray(...range), composedProbes.subarray(...range)),
+          `mode ${mode}`,
+        ).toBeLessThan(1e-5);
+      }
+      if (!updateProbe) expect(countDifferentBits(fusedModes, probe)).toBe(0);
+      expect(fused.readProbe()).toEqual(fusedModes.subarray(0, modeLength));
+    });
+  }
+
+  it('writes probe modes back', () => {
+    const size = 8;
+    const { object, probe, batches } = makeCase({ height: 30, width: 30, size, batchSizes: [3], seed: 9, modes: 3 });
+    const fused = new FusedPieUpdate(object, 30, 30, probe, size, batches, { probeModes: 3 });
+    expect(countDifferentBits(fused.readProbeModes(), probe)).toBe(0);
+    const replacement = probe.map((value) => 0.5 * value + 1);
+    fused.writeProbeModes(replacement);
+    expect(countDifferentBits(fused.readProbeModes(), replacement)).toBe(0);
+    expect(() => fused.writeProbeModes(new Float32Array(size * size * 2))).toThrow(/expected 3 probe modes/);
+  });
+
+  it('takes as many modes as PieSolver', () => {
+    expect(MAX_FUSED_PROBE_MODES).toBe(MAX_PROBE_MODES);
+  });
+
+  it('rejects unsupported modes and upsampling', () => {
+    const size = 8;
+    const { object, probe, batches } = makeCase({ height: 20, width: 20, size, batchSizes: [1], seed: 4 });
+    expect(() => new FusedPieUpdate(object, 20, 20, probe, size, batches, { probeModes: 0 })).toThrow(/probe modes/);
+    expect(
+      () => new FusedPieUpdate(object, 20, 20, probe, size, batches, { farFieldUpsampling: 3 as 2 }),
+    ).toThrow(/upsampling must be 1 or 2/);
+    // A 12-pixel window with U = 2 means 6-pixel patterns, which the kernel cannot split into fours.
+    const odd = makeCase({ height: 20, width: 20, size: 12, batchSizes: [1], seed: 4 });
+    expect(
+      () => new FusedPieUpdate(odd.object, 20, 20, odd.probe, 12, [], { farFieldUpsampling: 2 }),
+    ).toThrow(/multiple of 4/);
+  });
 
   it('reports its memory size', () => {
     // The memory holds at least the amplitudes, the object, its update sums and the probe.
