@@ -42,9 +42,12 @@ describe('rPIE on the bundled Siemens-star scan', () => {
       const errors: number[] = [];
       for (let i = 0; i < reference.iterations; i += 1) errors.push((await solver.iterate()).fourierError);
       const count = solver.probeModeCount;
+      const fusedBytes = solver.wasmMemoryBytes;
       solver.dispose();
 
       expect(count).toBe(modes);
+      // The 'cpu' backend runs the fused WebAssembly update, whose memory only it reports.
+      expect(fusedBytes).toBeGreaterThan(0);
       // float32 sums over 516 patterns of 128² pixels against NumPy's complex64 with float64 sums.
       errors.forEach((error, i) => expect(Math.abs(error - reference.errors[String(modes)][i])).toBeLessThan(2e-5));
     }, 60_000);
@@ -62,9 +65,13 @@ describe('rPIE on the bundled Siemens-star scan', () => {
       const errors: number[] = [];
       for (let i = 0; i < reference.iterations; i += 1) errors.push((await solver.iterate()).fourierError);
       const windowSize = solver.windowSize;
+      const count = solver.probeModeCount;
+      const fusedBytes = solver.wasmMemoryBytes;
       solver.dispose();
 
       expect(windowSize).toBe(reference.upsample * dataset.patternSize);
+      expect(count).toBe(modes);
+      expect(fusedBytes).toBeGreaterThan(0);
       errors.forEach((error, i) => expect(Math.abs(error - reference.upsampledErrors[String(modes)][i])).toBeLessThan(2e-5));
     }, 240_000);
   }

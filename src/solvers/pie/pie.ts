@@ -96,8 +96,8 @@ interface ExitWaveChange {
 /** Choices of how a PieSolver computes, as opposed to what (see PieOptions). */
 export interface PieEngineChoices {
   /**
-   * Whether the 'cpu' backend may run the fused single-mode update (engine/cpu/fusedPie.ts). It is
-   * on by default. False keeps the composed kernels there, to compare the two.
+   * Whether the 'cpu' backend may run the fused update (engine/cpu/fusedPie.ts). It is on by
+   * default. False keeps the composed kernels there, to compare the two.
    */
   fusedCpu?: boolean;
 }
@@ -110,9 +110,9 @@ function yieldToEventLoop(): Promise<void> {
 /**
  * A running PIE reconstruction. It owns its tensors: call {@link dispose} when done.
  * The tensors live on whatever TensorFlow.js backend is active when it is created. The 'cpu'
- * backend with one probe mode and no far-field upsampling is the exception. There the object, probe
- * and batches live in the WebAssembly memory of a fused update (engine/cpu/fusedPie.ts), provided
- * the engine has WebAssembly SIMD and the window size is a multiple of 4.
+ * backend is the exception. There the object, probe modes and batches live in the WebAssembly
+ * memory of a fused update (engine/cpu/fusedPie.ts), provided the engine has WebAssembly SIMD and
+ * the pattern size is a multiple of 4.
  */
 export class PieSolver {
   readonly geometry: ScanGeometry;
@@ -201,9 +201,7 @@ export class PieSolver {
     if (
       engine.fusedCpu !== false &&
       tf.getBackend() === 'cpu' &&
-      options.probeModes === 1 &&
-      upsampling === 1 &&
-      size % 4 === 0 &&
+      dataset.patternSize % 4 === 0 &&
       isFusedPieAvailable()
     ) {
       this.fused = this.createFused(object, modes, hostBatches);
@@ -225,7 +223,10 @@ export class PieSolver {
   private createFused(object: Float32Array, probe: Float32Array, batches: FusedPieBatch[]): FusedPieUpdate | null {
     const { objectHeight_px: height, objectWidth_px: width } = this.geometry;
     try {
-      return new FusedPieUpdate(object, height, width, probe, this.windowSize, batches);
+      return new FusedPieUpdate(object, height, width, probe, this.windowSize, batches, {
+        probeModes: this.options.probeModes,
+        farFieldUpsampling: this.options.farFieldUpsampling,
+      });
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       console.warn('PIE: the fused cpu update could not reserve its memory, so the composed kernels run.', error);
@@ -315,7 +316,7 @@ export class PieSolver {
     const [tensorResidual] = await residual.data();
     residual.dispose();
     const sumOfSquares = this.fused === null ? tensorResidual : hostResidual;
-    if (updateProbe && this.probeFields.length > 1) await this.orthogonalizeModes();
+    if (updateProbe && this.probeModeCount > 1) await this.orthogonalizeModes();
     this.completedIterations += 1;
     return { iteration, fourierError: Math.sqrt(sumOfSquares / this.totalCounts), completed: true };
   }
@@ -323,7 +324,11 @@ export class PieSolver {
   /** Replaces the modes by orthogonal ones of decreasing power; the total intensity is unchanged. */
   private async orthogonalizeModes(): Promise<void> {
     const modes = await this.readProbeModes();
-    const orthogonal = orthogonalizeProbeModes(modes, this.windowSize, this.probeFields.length);
+    const orthogonal = orthogonalizeProbeModes(modes, this.windowSize, this.probeModeCount);
+    if (this.fused !== null) {
+      this.fused.writeProbeModes(orthogonal);
+      return;
+    }
     for (const field of this.probeFields) field.dispose();
     this.probeFields = this.splitModes(orthogonal);
   }
@@ -482,12 +487,12 @@ export class PieSolver {
 
   /** Number of probe modes. */
   get probeModeCount(): number {
-    return this.fused !== null ? 1 : this.probeFields.length;
+    return this.fused !== null ? this.fused.probeModes : this.probeFields.length;
   }
 
   /** Copies every probe mode to the host as one array [K, M, M, 2]. */
   async readProbeModes(): Promise<Float32Array> {
-    if (this.fused !== null) return this.fused.readProbe();
+    if (this.fused !== null) return this.fused.readProbeModes();
     const modeLength = this.windowSize * this.windowSize * 2;
     const modes = new Float32Array(this.probeFields.length * modeLength);
     const parts = await Promise.all(this.probeFields.map((field) => field.data()));
@@ -500,14 +505,15 @@ export class PieSolver {
     const height = this.geometry.objectHeight_px;
     const width = this.geometry.objectWidth_px;
     const size = this.windowSize;
-    const fusedProbe = this.fused?.readProbe();
+    const fusedModes = this.fused?.readProbeModes();
     const coverage = tf.tidy(() => {
       let probePower: tf.Tensor3D;
-      if (fusedProbe === undefined) {
+      if (fusedModes === undefined) {
         probePower = this.totalProbePower();
       } else {
-        const probe = tf.tensor3d(fusedProbe, [size, size, 2]);
-        probePower = complexMultiply<tf.Tensor3D>(probe, probe, true);
+        const count = fusedModes.length / (size * size * 2);
+        const modes = tf.tensor4d(fusedModes, [count, size, size, 2]);
+        probePower = tf.sum(complexMultiply<tf.Tensor4D>(modes, modes, true), 0);
       }
       let total: tf.Tensor3D = tf.zeros([height, width, 2]);
       for (const positions of this.batchPositions) {
