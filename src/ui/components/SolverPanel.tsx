@@ -90,8 +90,7 @@ export function SolverPanel({ options, patternSize, disabled, onChange }: Props)
       <p className="hint" id="far-field-upsampling-hint">
         Upsampling 2 models each detector pixel as 2 × 2 finer far-field samples and gives the probe a window twice as
         wide. On the bundled scan it lowered the error after 100 iterations by about a fifth with one probe mode. Each
-        iteration takes about 5 times as long, or about 40 times on the CPU backend with one probe mode, where upsampling
-        1 runs a faster fused update.
+        iteration takes about 4 to 5 times as long.
       </p>
       <label className="checkbox">
         <input
