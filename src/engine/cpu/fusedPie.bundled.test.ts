@@ -91,4 +91,41 @@ describe('PieSolver fused cpu path on the bundled scan', () => {
     expect(fused.modeCount).toBe(1);
     expect(fused.tensorsAdded).toBe(0);
   }, 120_000);
+
+  it('writes orthogonal probe modes back', async () => {
+    // The second iteration updates the probe, and PieSolver then orthogonalises the modes and
+    // writes them back into the fused update's memory.
+    const modes = 3;
+    const solver = new PieSolver(dataset, { ...defaultsFor('rpie'), batchSize: reference.batchSize, probeModes: modes });
+    await solver.iterate();
+    await solver.iterate();
+    const fields = await solver.readProbeModes();
+    const fusedBytes = solver.wasmMemoryBytes;
+    solver.dispose();
+    expect(fusedBytes).toBeGreaterThan(0);
+
+    const modeLength = fields.length / modes;
+    const gram = (k: number, l: number): [number, number] => {
+      let re = 0;
+      let im = 0;
+      for (let p = 0; p < modeLength; p += 2) {
+        const [ar, ai] = [fields[k * modeLength + p], fields[k * modeLength + p + 1]];
+        const [br, bi] = [fields[l * modeLength + p], fields[l * modeLength + p + 1]];
+        re += ar * br + ai * bi;
+        im += ai * br - ar * bi;
+      }
+      return [re, im];
+    };
+    const powers = [0, 1, 2].map((mode) => gram(mode, mode)[0]);
+    expect(powers[0]).toBeGreaterThan(powers[1]);
+    expect(powers[1]).toBeGreaterThan(powers[2]);
+    for (const [k, l] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ]) {
+      const [re, im] = gram(k, l);
+      expect(Math.hypot(re, im) / Math.sqrt(powers[k] * powers[l]), `modes ${k} and ${l}`).toBeLessThan(1e-4);
+    }
+  }, 60_000);
 });
