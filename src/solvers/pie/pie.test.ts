@@ -73,6 +73,42 @@ describe('PieSolver on a simulated Siemens star', () => {
     });
   }
 
+  for (const [batchSize, fusedCpu] of [
+    [1, true],
+    [7, true],
+    [7, false],
+  ] as const) {
+    it(`sums the coverage, batch ${batchSize}, fused ${fusedCpu}`, async () => {
+      // Reference: Σ over positions of Σ_m |P_m|² placed at each window, summed here pixel by pixel.
+      const options = { ...defaultsFor('rpie'), iterations: 2, batchSize, probeModes: 2 };
+      const solver = new PieSolver(scan.dataset, options, undefined, { fusedCpu });
+      await solver.iterate();
+      await solver.iterate();
+      const coverage = await solver.readCoverage();
+      const modes = await solver.readProbeModes();
+      const { row_px, col_px, objectHeight_px: height, objectWidth_px: width } = solver.geometry;
+      const size = solver.patternSize;
+      solver.dispose();
+
+      const power = new Float64Array(size * size);
+      for (let i = 0; i < modes.length / 2; i += 1) power[i % (size * size)] += modes[2 * i] ** 2 + modes[2 * i + 1] ** 2;
+      const expected = new Float64Array(height * width);
+      for (let j = 0; j < row_px.length; j += 1) {
+        for (let y = 0; y < size; y += 1) {
+          for (let x = 0; x < size; x += 1) expected[(row_px[j] + y) * width + col_px[j] + x] += power[y * size + x];
+        }
+      }
+      let largest = 0;
+      let worst = 0;
+      for (let i = 0; i < expected.length; i += 1) {
+        largest = Math.max(largest, expected[i]);
+        worst = Math.max(worst, Math.abs(coverage[i] - expected[i]));
+      }
+      expect(coverage.length).toBe(height * width);
+      expect(worst / largest).toBeLessThan(1e-5);
+    });
+  }
+
   for (const [probeModes, farFieldUpsampling] of [
     [1, 1],
     [1, 2],
