@@ -297,7 +297,8 @@ function printTable(rows, numpyMedian) {
   const lines = rows.map((row) => {
     if (row.error) return [row.backend, 'unavailable', '', ''];
     const seconds = median(row.secondsPerIteration);
-    const ratio = numpyMedian === undefined ? 'n/a' : (seconds / numpyMedian).toFixed(1);
+    // Two significant digits, so that a ratio such as 0.22 does not print as 0.2.
+    const ratio = numpyMedian === undefined ? 'n/a' : (seconds / numpyMedian).toPrecision(2);
     let peak = '';
     if (row.peakTensorBytes !== undefined) {
       peak = `${(row.peakTensorBytes / 2 ** 20).toFixed(0)}${row.peakIncludesIntermediates ? '' : ' (between iterations)'}`;
