@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { artifactDir, launch, serveStatic } from './harness.mjs';
+import { artifactDir, launch, runReconstruction, serveStatic } from './harness.mjs';
 
 const reference = JSON.parse(readFileSync(resolve(import.meta.dirname, '../test/fixtures/pie/bundled_errors.json'), 'utf8'));
 
@@ -22,18 +22,6 @@ after(async () => {
   await server?.close();
 });
 
-/** Runs `iterations` rPIE iterations and returns the Fourier errors the plot shows. */
-async function reconstruct(page, iterations) {
-  await page.getByRole('spinbutton', { name: 'Iterations' }).fill(String(iterations));
-  await page.waitForFunction(() => {
-    const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Reconstruct');
-    return button && !button.disabled;
-  }, null, { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Reconstruct' }).click();
-  await page.getByTestId('run-summary').filter({ hasText: `after ${iterations} iteration` }).waitFor({ timeout: 5 * 60_000 });
-  return JSON.parse((await page.getByTestId('fourier-errors').getAttribute('data-errors')) ?? '[]');
-}
-
 test('upsampled run matches NumPy and restarts from its product', async () => {
   const browser = await launch('fallback');
   const { page } = browser;
@@ -45,7 +33,7 @@ test('upsampled run matches NumPy and restarts from its product', async () => {
     assert.equal(await upsampling.inputValue(), '1');
     await upsampling.selectOption('2');
 
-    const firstRun = await reconstruct(page, 2);
+    const firstRun = await runReconstruction(page, 2);
     console.log(`Fourier errors with upsampling 2: ${firstRun.join(', ')}`);
     assert.equal(firstRun.length, 2);
     const expected = reference.upsampledErrors['1'];
@@ -61,7 +49,7 @@ test('upsampled run matches NumPy and restarts from its product', async () => {
     await page.getByLabel(/Start from a Ptychodus product/).setInputFiles(product);
     await page.getByTestId('start-point').filter({ hasText: /Reconstruct starts from .*\.h5/ }).waitFor({ timeout: 60_000 });
 
-    const secondRun = await reconstruct(page, 1);
+    const secondRun = await runReconstruction(page, 1);
     console.log(`Fourier error from the product: ${secondRun.join(', ')}`);
     assert.ok(
       secondRun[0] < 1.1 * firstRun[1],

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launch, serveStatic } from './harness.mjs';
+import { launch, runReconstruction, serveStatic } from './harness.mjs';
 
 let server;
 before(async () => {
@@ -16,16 +16,6 @@ before(async () => {
 after(async () => {
   await server?.close();
 });
-
-async function reconstruct(page, iterations) {
-  await page.getByRole('spinbutton', { name: 'Iterations' }).fill(String(iterations));
-  await page.waitForFunction(() => {
-    const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Reconstruct');
-    return button && !button.disabled;
-  }, null, { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Reconstruct' }).click();
-  await page.getByTestId('run-summary').waitFor({ timeout: 5 * 60_000 });
-}
 
 async function readRms(page) {
   const row = page.getByTestId('truth-comparison').getByRole('row', { name: /RMS phase error/ });
@@ -58,7 +48,7 @@ test('a saved reconstruction opens again as a scan with its object', async () =>
     await page.getByRole('heading', { name: /Simulated object/ }).waitFor();
     const patterns = await page.getByTestId('pattern-count').textContent();
 
-    await reconstruct(page, 30);
+    await runReconstruction(page, 30);
     const rms = await readRms(page);
     assert.ok(rms < 0.1, `RMS phase error against the truth should be small, received ${rms} rad`);
     assert.match(await page.getByTestId('truth-comparison').textContent(), /Against the true object/);
@@ -79,7 +69,7 @@ test('a saved reconstruction opens again as a scan with its object', async () =>
     assert.equal(await page.getByTestId('pattern-count').textContent(), patterns);
 
     // The stored object is the first run's result, so a second run should agree with it closely.
-    await reconstruct(page, 30);
+    await runReconstruction(page, 30);
     assert.match(await page.getByTestId('truth-comparison').textContent(), /Against the file's objectGuess/);
     const rmsAgainstStored = await readRms(page);
     assert.ok(rmsAgainstStored < 0.1, `RMS phase error against the stored object: ${rmsAgainstStored} rad`);

@@ -108,3 +108,18 @@ export async function launch(mode = 'fallback') {
     },
   };
 }
+
+/**
+ * Sets Iterations, presses Reconstruct once it is enabled, waits for the run summary that names
+ * `iterations`, and returns the Fourier errors that the error plot holds.
+ */
+export async function runReconstruction(page, iterations, timeout_ms = 5 * 60_000) {
+  await page.getByRole('spinbutton', { name: 'Iterations' }).fill(String(iterations));
+  await page.waitForFunction(() => {
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Reconstruct');
+    return button && !button.disabled;
+  }, null, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Reconstruct' }).click();
+  await page.getByTestId('run-summary').filter({ hasText: `after ${iterations} iteration` }).waitFor({ timeout: timeout_ms });
+  return JSON.parse((await page.getByTestId('fourier-errors').getAttribute('data-errors')) ?? '[]');
+}

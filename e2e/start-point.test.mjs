@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { crc32, inflateRawSync } from 'node:zlib';
 
-import { artifactDir, launch, serveStatic } from './harness.mjs';
+import { artifactDir, launch, runReconstruction, serveStatic } from './harness.mjs';
 
 let server;
 before(async () => {
@@ -20,18 +20,6 @@ after(async () => {
   await server?.close();
 });
 
-/** Runs `iterations` rPIE iterations and returns the Fourier errors the plot shows. */
-async function reconstruct(page, iterations) {
-  await page.getByRole('spinbutton', { name: 'Iterations' }).fill(String(iterations));
-  await page.waitForFunction(() => {
-    const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Reconstruct');
-    return button && !button.disabled;
-  }, null, { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Reconstruct' }).click();
-  await page.getByTestId('run-summary').filter({ hasText: `after ${iterations} iterations` }).waitFor({ timeout: 2 * 60_000 });
-  return JSON.parse((await page.getByTestId('fourier-errors').getAttribute('data-errors')) ?? '[]');
-}
-
 test('a saved product starts the next run where the last ended', async () => {
   const browser = await launch('fallback');
   const { page } = browser;
@@ -40,7 +28,7 @@ test('a saved product starts the next run where the last ended', async () => {
     await page.goto(`${server.url}/?backend=cpu`);
     await page.getByTestId('pattern-count').waitFor({ timeout: 60_000 });
 
-    const firstRun = await reconstruct(page, 3);
+    const firstRun = await runReconstruction(page, 3);
     assert.equal(firstRun.length, 3);
 
     const downloadEvent = page.waitForEvent('download');
@@ -64,7 +52,7 @@ test('a saved product starts the next run where the last ended', async () => {
     assert.equal(await line.textContent(), description);
     await page.getByRole('region', { name: 'Solver' }).screenshot({ path: join(artifactDir, 'start-point.png') });
 
-    const secondRun = await reconstruct(page, 2);
+    const secondRun = await runReconstruction(page, 2);
     assert.equal(secondRun.length, 2);
     console.log(`Fourier errors: first run ${firstRun.join(', ')}; from the product ${secondRun.join(', ')}`);
     assert.ok(
@@ -200,7 +188,7 @@ test('products are checked when they are picked', async () => {
     assert.match(emptyMessage, /^empty\.h5: the file is empty \(0 bytes\)\. A product is an \.h5 or \.npz file/);
     assert.doesNotMatch(emptyMessage, /numpy\.savez|ZIP archive/);
 
-    await reconstruct(page, 2);
+    await runReconstruction(page, 2);
     const downloadEvent = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Ptychodus product (.npz)' }).click();
     const download = await downloadEvent;
