@@ -201,6 +201,44 @@ function countDifferentBits(a: Float32Array, b: Float32Array): number {
   return different;
 }
 
+/**
+ * Runs two passes over the batches, last batch first, through the fused update and through
+ * `composedStep`, checks each batch's residual, and returns the composed object and probe values.
+ */
+function runBothPaths(
+  fused: FusedPieUpdate,
+  startObject: tf.Tensor3D,
+  startProbe: tf.Tensor,
+  batchCount: number,
+  composedStep: (object: tf.Tensor3D, probe: tf.Tensor, index: number) => readonly [tf.Tensor3D, tf.Tensor, number],
+  updateProbe: boolean,
+  weights: PieUpdateWeights,
+): [Float32Array, Float32Array] {
+  let objectTensor = startObject;
+  let probeTensor = startProbe;
+  const order = [...Array(batchCount).keys()].reverse();
+  for (const pass of [0, 1]) {
+    for (const index of order) {
+      const fusedResidual = fused.updateBatch(index, updateProbe, weights);
+      const [nextObject, nextProbe, residual] = composedStep(objectTensor, probeTensor, index);
+      objectTensor.dispose();
+      probeTensor.dispose();
+      objectTensor = nextObject;
+      probeTensor = nextProbe;
+      expect(Math.abs(fusedResidual - residual), `residual, pass ${pass}, batch ${index}`).toBeLessThanOrEqual(
+        1e-5 * residual,
+      );
+    }
+  }
+  const values: [Float32Array, Float32Array] = [
+    objectTensor.dataSync() as Float32Array,
+    probeTensor.dataSync() as Float32Array,
+  ];
+  objectTensor.dispose();
+  probeTensor.dispose();
+  return values;
+}
+
 describe('FusedPieUpdate', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -223,35 +261,16 @@ describe('FusedPieUpdate', () => {
       const width = 2 * size + 7;
       const { object, probe, batches } = makeCase({ height, width, size, batchSizes, seed: 100 * caseIndex + 7 });
       const fused = new FusedPieUpdate(object, height, width, probe, size, batches);
-      let objectTensor = tf.tensor3d(object, [height, width, 2]);
-      let probeTensor = tf.tensor3d(probe, [size, size, 2]);
-
-      // Two passes over the batches in a fixed shuffled order, so later batches see updated fields.
-      const order = [...batches.keys()].reverse();
-      for (const pass of [0, 1]) {
-        for (const index of order) {
-          const fusedResidual = fused.updateBatch(index, updateProbe, weights);
-          const [nextObject, nextProbe, residual] = composedBatch(
-            objectTensor,
-            probeTensor,
-            batches[index],
-            size,
-            updateProbe,
-            weights,
-          );
-          objectTensor.dispose();
-          probeTensor.dispose();
-          objectTensor = nextObject;
-          probeTensor = nextProbe;
-          expect(Math.abs(fusedResidual - residual), `residual, pass ${pass}, batch ${index}`).toBeLessThanOrEqual(
-            1e-5 * residual,
-          );
-        }
-      }
-      const composedObject = objectTensor.dataSync() as Float32Array;
-      const composedProbe = probeTensor.dataSync() as Float32Array;
-      objectTensor.dispose();
-      probeTensor.dispose();
+      const [composedObject, composedProbe] = runBothPaths(
+        fused,
+        tf.tensor3d(object, [height, width, 2]),
+        tf.tensor3d(probe, [size, size, 2]),
+        batches.length,
+        (objectTensor, probeTensor, index) =>
+          composedBatch(objectTensor, probeTensor as tf.Tensor3D, batches[index], size, updateProbe, weights),
+        updateProbe,
+        weights,
+      );
 
       // The fused products round in float32 where the composed kernels round once from float64.
       expect(relativeDifference(fused.readObject(), composedObject)).toBeLessThan(1e-5);
@@ -280,34 +299,16 @@ describe('FusedPieUpdate', () => {
         probeModes: modes,
         farFieldUpsampling: upsampling,
       });
-      let objectTensor = tf.tensor3d(object, [height, width, 2]);
-      let probeTensor = tf.tensor4d(probe, [modes, size, size, 2]);
-
-      const order = [...batches.keys()].reverse();
-      for (const pass of [0, 1]) {
-        for (const index of order) {
-          const fusedResidual = fused.updateBatch(index, updateProbe, weights);
-          const [nextObject, nextProbes, residual] = composedModesBatch(
-            objectTensor,
-            probeTensor,
-            batches[index],
-            upsampling,
-            updateProbe,
-            weights,
-          );
-          objectTensor.dispose();
-          probeTensor.dispose();
-          objectTensor = nextObject;
-          probeTensor = nextProbes;
-          expect(Math.abs(fusedResidual - residual), `residual, pass ${pass}, batch ${index}`).toBeLessThanOrEqual(
-            1e-5 * residual,
-          );
-        }
-      }
-      const composedObject = objectTensor.dataSync() as Float32Array;
-      const composedProbes = probeTensor.dataSync() as Float32Array;
-      objectTensor.dispose();
-      probeTensor.dispose();
+      const [composedObject, composedProbes] = runBothPaths(
+        fused,
+        tf.tensor3d(object, [height, width, 2]),
+        tf.tensor4d(probe, [modes, size, size, 2]),
+        batches.length,
+        (objectTensor, probeTensor, index) =>
+          composedModesBatch(objectTensor, probeTensor as tf.Tensor4D, batches[index], upsampling, updateProbe, weights),
+        updateProbe,
+        weights,
+      );
 
       expect(relativeDifference(fused.readObject(), composedObject)).toBeLessThan(1e-5);
       const fusedModes = fused.readProbeModes();
