@@ -13,6 +13,8 @@
 //   --warmup N       BENCH_WARMUP       untimed iterations first (default 1)
 //   --backends LIST  BENCH_BACKENDS     comma-separated subset of webgpu,webgl,cpu (default all)
 //   --batch-size N   BENCH_BATCH_SIZE   scan positions per batch (default: the rPIE default, 32)
+//   --probe-modes K  BENCH_PROBE_MODES  probe modes of the rPIE run, also passed to NumPy (default 1)
+//   --upsample U     BENCH_UPSAMPLE     far-field upsampling 1 or 2, also passed to NumPy (default 1)
 //   --profile-peak   BENCH_PROFILE_PEAK=1  add one untimed iteration under tf.profile, whose
 //                                        peakBytes cross-checks the peak tensor memory that
 //                                        benchPie watches per tensor (slow on WebGPU)
@@ -64,6 +66,8 @@ function readSettings() {
       warmup: { type: 'string', default: process.env.BENCH_WARMUP ?? '1' },
       backends: { type: 'string', default: process.env.BENCH_BACKENDS ?? Object.keys(backendModes).join(',') },
       'batch-size': { type: 'string', default: process.env.BENCH_BATCH_SIZE ?? '32' },
+      'probe-modes': { type: 'string', default: process.env.BENCH_PROBE_MODES ?? '1' },
+      upsample: { type: 'string', default: process.env.BENCH_UPSAMPLE ?? '1' },
       'profile-peak': { type: 'boolean', default: process.env.BENCH_PROFILE_PEAK === '1' },
       only: { type: 'string', default: process.env.BENCH_ONLY ?? '' },
       'fft-repeats': { type: 'string', default: process.env.BENCH_FFT_REPEATS ?? '5' },
@@ -78,6 +82,8 @@ function readSettings() {
     iterations: Number(values.iterations),
     warmup: Number(values.warmup),
     batchSize: Number(values['batch-size']),
+    probeModes: Number(values['probe-modes']),
+    upsample: Number(values.upsample),
     profilePeak: values['profile-peak'],
     backends: values.backends.split(',').map((name) => name.trim()).filter(Boolean),
     parts: values.only === '' ? parts : [values.only],
@@ -117,6 +123,12 @@ function readSettings() {
   }
   if (!Number.isInteger(settings.warmup) || settings.warmup < 0) {
     throw new Error(`--warmup must be a whole number of at least 0, received "${values.warmup}".`);
+  }
+  if (!Number.isInteger(settings.probeModes) || settings.probeModes < 1) {
+    throw new Error(`--probe-modes must be a whole number of at least 1, received "${values['probe-modes']}".`);
+  }
+  if (settings.upsample !== 1 && settings.upsample !== 2) {
+    throw new Error(`--upsample must be 1 or 2, received "${values.upsample}".`);
   }
   if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1) {
     throw new Error(`--batch-size must be a whole number of at least 1, received "${values['batch-size']}".`);
@@ -180,6 +192,8 @@ async function benchBackend(backend, serverUrl, settings) {
         iterations: settings.iterations,
         warmup: settings.warmup,
         batchSize: settings.batchSize,
+        probeModes: settings.probeModes,
+        farFieldUpsampling: settings.upsample,
         profilePeak: settings.profilePeak,
       },
     );
@@ -237,6 +251,8 @@ function benchNumpy(settings) {
     '--iterations', String(settings.iterations),
     '--warmup', String(settings.warmup),
     '--batch-size', String(settings.batchSize),
+    '--probe-modes', String(settings.probeModes),
+    '--upsample', String(settings.upsample),
     '--json',
   ];
   try {

@@ -88,6 +88,10 @@ interface BenchPieRequest {
   warmup: number;
   /** Scan positions per batch, or the rPIE default when left out. */
   batchSize?: number;
+  /** Probe modes, or the rPIE default (1) when left out. */
+  probeModes?: number;
+  /** Far-field upsampling, 1 or 2, or the rPIE default (1) when left out. */
+  farFieldUpsampling?: 1 | 2;
   /**
    * Whether to run one more untimed iteration under tf.profile to find the peak tensor memory
    * inside an iteration. Off by default because profiling times every kernel, which on a
@@ -241,7 +245,13 @@ async function benchPie(request: BenchPieRequest): Promise<BenchPieResult> {
   };
 
   const stopWatching = watchTensorCreation(samplePeaks);
-  const options = { ...defaultsFor('rpie'), batchSize: request.batchSize ?? defaultsFor('rpie').batchSize };
+  const defaults = defaultsFor('rpie');
+  const options = {
+    ...defaults,
+    batchSize: request.batchSize ?? defaults.batchSize,
+    probeModes: request.probeModes ?? defaults.probeModes,
+    farFieldUpsampling: request.farFieldUpsampling ?? defaults.farFieldUpsampling,
+  };
   const solver = new PieSolver(dataset, options);
   sampleIteration();
   const secondsPerIteration: number[] = [];
