@@ -25,6 +25,16 @@ const mimeTypes = {
   '.npy': 'application/octet-stream',
 };
 
+/**
+ * Headers that make the served pages cross-origin isolated, as vite.config.ts does for the dev and
+ * preview servers, so that SharedArrayBuffer exists and the WebAssembly kernels can use helper
+ * threads. Every resource is same-origin, so require-corp blocks none of them.
+ */
+export const crossOriginIsolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 /** Serves `dir` on 127.0.0.1 at a free port. Returns { url, close }. */
 export async function serveStatic(dir = distDir) {
   if (!existsSync(join(dir, 'index.html'))) {
@@ -45,6 +55,7 @@ export async function serveStatic(dir = distDir) {
     response.writeHead(200, {
       'Content-Type': mimeTypes[extname(file)] ?? 'application/octet-stream',
       'Cache-Control': 'no-store',
+      ...crossOriginIsolationHeaders,
     });
     createReadStream(file).pipe(response);
   });
