@@ -1,7 +1,7 @@
 /**
- * Helper threads for the WebAssembly FFT2: workers that instantiate the module on the caller's
- * shared memory and transform the fields that the caller assigns them, so that one synchronous
- * fft2 call can use several cores.
+ * Helper threads for the WebAssembly FFT2 and convolution: workers that instantiate a module on
+ * the caller's shared memory and run the calls that the caller assigns them, so that one
+ * synchronous fft2 or conv2d call can use several cores.
  *
  * Each helper owns a control block of int32 words in the shared memory. The caller writes the job
  * there, increments the job counter and notifies. The helper, blocked in Atomics.wait, runs the
@@ -26,8 +26,30 @@ export const Control = {
   failed: 11,
 } as const;
 
-/** Bytes of one control block, a multiple of the cache line so that helpers share none. */
+/** Bytes of one FFT2 control block, a multiple of the cache line so that helpers share none. */
 export const CONTROL_BYTES = 64;
+
+/**
+ * A kind of helper. `call` is JavaScript text that calls the module's export once per job, with
+ * `instance` and the control block's Int32Array `control` in scope. The control block has
+ * `controlBytes` bytes (a multiple of 64) and keeps the job, done, stop and failed words of Control
+ * at their indices.
+ */
+export interface HelperEntry {
+  /** Name of the helpers in messages and in browser thread names, such as 'FFT2'. */
+  name: string;
+  call: string;
+  controlBytes: number;
+}
+
+/** The FFT2 helpers, which take their fft2 arguments from the named words of Control. */
+export const FFT2_HELPER: HelperEntry = {
+  name: 'FFT2',
+  call:
+    'instance.exports.fft2(control[C.data], control[C.fields], control[C.n], control[C.log2n], control[C.inverse], ' +
+    'control[C.twiddles], control[C.bitReversal], control[C.scratch])',
+  controlBytes: CONTROL_BYTES,
+};
 
 /** How long the caller waits for a helper's job before it gives up on the helpers. */
 const HELPER_TIMEOUT_MS = 10_000;
@@ -40,10 +62,11 @@ interface StartMessage {
 }
 
 /**
- * Source of the helper. It runs as a classic script in both environments: Node's eval workers
- * provide `require`, and browser workers provide `self`.
+ * Returns the source of a helper that runs `entry`. It runs as a classic script in both
+ * environments: Node's eval workers provide `require`, and browser workers provide `self`.
  */
-const HELPER_SOURCE = `
+function helperSource(entry: HelperEntry): string {
+  return `
 'use strict';
 const C = ${JSON.stringify(Control)};
 let send;
@@ -55,7 +78,7 @@ function start(message) {
     send('instantiation failed: ' + (error && error.message));
     return;
   }
-  const control = new Int32Array(message.memory.buffer, message.control, ${CONTROL_BYTES / 4});
+  const control = new Int32Array(message.memory.buffer, message.control, ${entry.controlBytes / 4});
   // The counter is read before 'ready', because the caller may post the first job right after it.
   let seen = Atomics.load(control, C.job);
   send('ready');
@@ -66,8 +89,7 @@ function start(message) {
     seen = job;
     if (Atomics.load(control, C.stop) !== 0) return;
     try {
-      instance.exports.fft2(control[C.data], control[C.fields], control[C.n], control[C.log2n], control[C.inverse],
-        control[C.twiddles], control[C.bitReversal], control[C.scratch]);
+      ${entry.call};
     } catch (error) {
       Atomics.store(control, C.failed, 1);
     }
@@ -84,6 +106,7 @@ if (typeof require === 'function') {
   self.onmessage = (event) => start(event.data);
 }
 `;
+}
 
 /** The parts of a Node or browser worker that the helpers use. */
 interface HelperWorker {
@@ -119,12 +142,12 @@ async function coreCount(): Promise<number> {
   return globalThis.navigator?.hardwareConcurrency ?? 1;
 }
 
-async function spawnWorker(): Promise<HelperWorker> {
+async function spawnWorker(entry: HelperEntry): Promise<HelperWorker> {
   if (isNode()) {
     // A variable specifier keeps Vite from bundling node:worker_threads into the browser build.
     const specifier = 'node:worker_threads';
     const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
-    const worker = new NodeWorker(HELPER_SOURCE, { eval: true });
+    const worker = new NodeWorker(helperSource(entry), { eval: true });
     // A helper blocked in Atomics.wait must not keep Node running.
     worker.unref();
     return {
@@ -135,8 +158,8 @@ async function spawnWorker(): Promise<HelperWorker> {
       terminate: () => void worker.terminate(),
     };
   }
-  const url = URL.createObjectURL(new Blob([HELPER_SOURCE], { type: 'text/javascript' }));
-  const worker = new Worker(url, { name: 'fft2-helper' });
+  const url = URL.createObjectURL(new Blob([helperSource(entry)], { type: 'text/javascript' }));
+  const worker = new Worker(url, { name: `${entry.name.toLowerCase()}-helper` });
   URL.revokeObjectURL(url);
   return {
     postMessage: (message) => worker.postMessage(message),
@@ -151,6 +174,7 @@ async function spawnWorker(): Promise<HelperWorker> {
 export interface Helper {
   readonly control: Int32Array;
   readonly worker: HelperWorker;
+  readonly name: string;
 }
 
 /**
@@ -162,21 +186,22 @@ export async function startHelpers(
   memory: WebAssembly.Memory,
   module: WebAssembly.Module,
   controls: number[],
+  entry: HelperEntry = FFT2_HELPER,
 ): Promise<Helper[]> {
   const count = Math.min(controls.length, (await coreCount()) - 1);
   const starting: Promise<Helper>[] = [];
   for (let index = 0; index < count; index += 1) {
     starting.push(
-      spawnWorker().then(
+      spawnWorker(entry).then(
         (worker) =>
           new Promise<Helper>((resolve, reject) => {
-            const control = new Int32Array(memory.buffer, controls[index], CONTROL_BYTES / 4);
-            worker.onError((error) => reject(new Error('An FFT2 helper thread failed to start.', { cause: error })));
+            const control = new Int32Array(memory.buffer, controls[index], entry.controlBytes / 4);
+            worker.onError((error) => reject(new Error(`${entry.name} helper thread failed to start.`, { cause: error })));
             worker.onceText((text) => {
               if (text === 'ready') {
-                resolve({ control, worker });
+                resolve({ control, worker, name: entry.name });
               } else {
-                reject(new Error(`An FFT2 helper thread failed to start: ${text}`));
+                reject(new Error(`${entry.name} helper thread failed to start: ${text}`));
               }
             });
             worker.postMessage({ memory, module, control: controls[index] });
@@ -217,10 +242,10 @@ export function waitForHelper(helper: Helper, job: number): void {
       }
     }
     if (performance.now() > deadline) {
-      throw new Error(`An FFT2 helper thread did not finish its fields within ${HELPER_TIMEOUT_MS} ms.`);
+      throw new Error(`${helper.name} helper thread timed out: its job did not finish within ${HELPER_TIMEOUT_MS} ms.`);
     }
   }
   if (Atomics.load(control, Control.failed) !== 0) {
-    throw new Error('An FFT2 helper thread failed to transform its fields.');
+    throw new Error(`${helper.name} helper thread failed to run its job.`);
   }
 }

@@ -74,7 +74,7 @@ const THREAD_MIN_VALUES = 1 << 15;
 /** Every this many 'auto' calls of one size, the slower path is timed again. */
 const THREAD_PROBE_INTERVAL = 16;
 /** Timings kept per path. Their median ignores outliers, such as calls cut by a GC pause. */
-const TIMINGS_KEPT = 5;
+export const TIMINGS_KEPT = 5;
 /**
  * The threaded path runs only when its median time is below this fraction of the one-thread
  * median, because on a loaded machine noise alone can favour it for a while.
