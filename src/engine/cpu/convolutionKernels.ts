@@ -55,6 +55,15 @@ let wasm: WasmConv2d | null = null;
  * missing, Conv2DBackpropFilter gets the flat-array JavaScript kernel of convolutionGradient.ts
  * and the others stay stock. Does nothing for a kernel that the 'cpu' backend does not register.
  */
+/**
+ * Resolves to the number of convolution helper threads once they have started, 0 when none can
+ * or the kernels are not registered. Kernels run synchronously, so helpers that start during a
+ * run join only after it yields; awaiting this first lets a run use them from its first batch.
+ */
+export function fastCpuConvolutionHelpersReady(): Promise<number> {
+  return wasm?.helpersReady ?? Promise.resolve(0);
+}
+
 export function registerFastCpuConvolutionKernels(): void {
   registerFastCpuConvolutionGradient();
   if (registered) return;

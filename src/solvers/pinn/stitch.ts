@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
+import { fastCpuConvolutionHelpersReady, registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
 import { registerFlatArrayCpuKernels } from '../../engine/cpu/flatArrayKernels';
 
 import type { PinnTrainingData } from './dataPrep';
@@ -72,6 +72,7 @@ export async function predictPatches(
   if (tf.getBackend() === 'cpu') {
     registerFastCpuConvolutionKernels();
     registerFlatArrayCpuKernels();
+    await fastCpuConvolutionHelpersReady();
   }
   const amplitude = new Float32Array(patternCount * pixels);
   const phase = new Float32Array(patternCount * pixels);

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { seededRandom, shuffle } from '../../util/random';
-import { registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
+import { fastCpuConvolutionHelpersReady, registerFastCpuConvolutionKernels } from '../../engine/cpu/convolutionKernels';
 import { registerFlatArrayCpuKernels } from '../../engine/cpu/flatArrayKernels';
 import type { PinnTrainingData } from './dataPrep';
 import { poissonLoss } from './loss';
@@ -416,6 +416,7 @@ export class PinnTrainer {
     const { settings, optimizer, state, variables } = this;
     const lastEpoch = this.reports.length + epochs;
     const batchesPerEpoch = Math.ceil(this.training.length / settings.batchSize);
+    if (tf.getBackend() === 'cpu') await fastCpuConvolutionHelpersReady();
     let steps = 0;
     for (let epoch = this.reports.length + 1; epoch <= lastEpoch; epoch += 1) {
       const started_ms = performance.now();
