@@ -58,7 +58,7 @@ let wasm: WasmConv2d | null = null;
 /**
  * Resolves to the number of convolution helper threads once they have started, 0 when none can
  * or the kernels are not registered. Kernels run synchronously, so helpers that start during a
- * run join only after it yields; awaiting this first lets a run use them from its first batch.
+ * run can join only when it yields. A run that awaits this first uses them from its first batch.
  */
 export function fastCpuConvolutionHelpersReady(): Promise<number> {
   return wasm?.helpersReady ?? Promise.resolve(0);
