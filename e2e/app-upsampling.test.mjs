@@ -1,8 +1,8 @@
 // End-to-end: rPIE with far-field upsampling 2 on the bundled scan, on the CPU backend. The first
 // iteration's Fourier error must match the NumPy reference's (test/fixtures/pie/bundled_errors.json).
 // The Ptychodus product of the run, with its 256 × 256 probe, must start a second upsampled run near
-// where the first ended, and setting upsampling back to 1 must reject that product's probe at Reconstruct
-// while the page keeps the last run's error curve and summary.
+// where the first ended. With upsampling set back to 1, Reconstruct must reject that product's probe,
+// and the page must keep the last run's error curve and summary.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -355,7 +355,7 @@ describe('FusedPieUpdate', () => {
   });
 
   it('reports its memory size', () => {
-    // The memory holds at least the amplitudes, the object, its update sums and the probe.
+    // The memory contains at least the amplitudes, the object, its update sums and the probe.
     const size = 16;
     const { object, probe, batches } = makeCase({ height: 50, width: 41, size, batchSizes: [6, 6], seed: 5 });
     const fused = new FusedPieUpdate(object, 50, 41, probe, size, batches);

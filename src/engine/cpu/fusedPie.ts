@@ -356,7 +356,7 @@ export class FusedPieUpdate {
     return Math.fround(residual);
   }
 
-  /** Size of the WebAssembly memory that holds the object, probe, amplitudes and sums. */
+  /** Size of the WebAssembly memory that contains the object, probe, amplitudes and sums. */
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
   }
