@@ -19,7 +19,8 @@
 //                                        peakBytes cross-checks the peak tensor memory that
 //                                        benchPie watches per tensor (slow on WebGPU)
 //   --fft-repeats N  BENCH_FFT_REPEATS  timed runs of each FFT path per case (default 5)
-//   --fft-warmup N   BENCH_FFT_WARMUP   untimed runs of each FFT path per case first (default 1)
+//   --fft-warmup N   BENCH_FFT_WARMUP   untimed runs of our FFT paths per case first (default 5;
+//                                        the tfjs built-in path gets at most 1)
 //   --cpu-builtin-max-size N  BENCH_CPU_BUILTIN_MAX_SIZE  largest N at which the tfjs built-in
 //                                        FFT path is timed on the cpu backend (default 128)
 //   PYTHON                               interpreter for bench/rpie_numpy.py and
@@ -71,7 +72,7 @@ function readSettings() {
       'profile-peak': { type: 'boolean', default: process.env.BENCH_PROFILE_PEAK === '1' },
       only: { type: 'string', default: process.env.BENCH_ONLY ?? '' },
       'fft-repeats': { type: 'string', default: process.env.BENCH_FFT_REPEATS ?? '5' },
-      'fft-warmup': { type: 'string', default: process.env.BENCH_FFT_WARMUP ?? '1' },
+      'fft-warmup': { type: 'string', default: process.env.BENCH_FFT_WARMUP ?? '5' },
       'cpu-builtin-max-size': { type: 'string', default: process.env.BENCH_CPU_BUILTIN_MAX_SIZE ?? '128' },
       'pinn-patterns': { type: 'string', default: process.env.BENCH_PINN_PATTERNS ?? '64' },
       'pinn-repeats': { type: 'string', default: process.env.BENCH_PINN_REPEATS ?? '3' },
@@ -225,7 +226,16 @@ async function benchFftBackend(backend, serverUrl, settings) {
     browser = lab.browser;
     const result = await browser.page.evaluate(
       (request) => window.ptychoLab.benchFft(request),
-      { backend, cases, repeats: settings.fftRepeats, warmup: settings.fftWarmup },
+      {
+        backend,
+        cases,
+        repeats: settings.fftRepeats,
+        warmup: settings.fftWarmup,
+        // V8 runs WebAssembly through its baseline compiler first and moves hot functions to its
+        // optimising one after a few calls, so our kernels need several warm-up calls. The built-in
+        // path is JavaScript and shaders that one call warms up, and on cpu each call takes seconds.
+        builtinWarmup: Math.min(1, settings.fftWarmup),
+      },
     );
     if (result.backend !== backend) {
       return { backend, error: `TensorFlow.js ran on ${result.backend} instead of ${backend}.` };
@@ -437,10 +447,57 @@ function summariseFft(fftRows, fftNumpy) {
         numpyMedianMs: numpyMs,
         oursToNumpy: oursMs !== null && numpyMs !== null ? oursMs / numpyMs : null,
         relativeRms: fftCase.relativeRms,
+        arrays: fftCase.arrays ? summariseFftArrays(fftCase.arrays, numpyMs) : null,
       });
     }
   }
   return entries;
+}
+
+/** Medians and ratios to NumPy of the cpu kernel's typed-array timings (BenchFftArrays in src/lab/main.ts). */
+function summariseFftArrays(arrays, numpyMs) {
+  const medianOf = (timing) => ('milliseconds' in timing ? median(timing.milliseconds) : null);
+  const toNumpy = (value) => (value !== null && numpyMs !== null ? value / numpyMs : null);
+  const oneThreadMs = medianOf(arrays.oneThread);
+  const threadsMs = medianOf(arrays.threads);
+  const freshOutputMs = medianOf(arrays.freshOutput);
+  return {
+    helperThreads: arrays.helperThreads,
+    oneThreadMs,
+    oneThreadToNumpy: toNumpy(oneThreadMs),
+    threadsMs,
+    threadsToNumpy: toNumpy(threadsMs),
+    threadsNote: arrays.threads.skipped ?? arrays.threads.error ?? null,
+    freshOutputMs,
+    freshOutputToNumpy: toNumpy(freshOutputMs),
+  };
+}
+
+/**
+ * Prints the cpu kernel on typed arrays, one thread and split across helper threads, beside the
+ * cost of a fresh output array of the case's size, all as ratios to NumPy's fft2.
+ */
+function printFftArraysTable(entries) {
+  const rows = entries.filter((entry) => entry.arrays);
+  if (rows.length === 0) return;
+  const formatMs = (value) => (value === null ? 'n/a' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+  const formatRatio = (value) => (value === null ? '' : value.toFixed(2));
+  console.log('\ncpu FFT2 kernel on typed arrays, and a fresh output array alone, median ms (ratio to NumPy)');
+  printMarkdownTable(
+    ['case', 'one thread', 'threads', 'fresh output array', 'NumPy ms'],
+    rows.map(({ batch, size, arrays, numpyMedianMs }) => [
+      `${batch} × ${size}²`,
+      `${formatMs(arrays.oneThreadMs)} (${formatRatio(arrays.oneThreadToNumpy)})`,
+      arrays.threadsMs === null
+        ? 'not run'
+        : `${formatMs(arrays.threadsMs)} (${formatRatio(arrays.threadsToNumpy)}), ${arrays.helperThreads + 1} threads`,
+      `${formatMs(arrays.freshOutputMs)} (${formatRatio(arrays.freshOutputToNumpy)})`,
+      formatMs(numpyMedianMs),
+    ]),
+  );
+  for (const { batch, size, arrays } of rows) {
+    if (arrays.threadsNote) console.log(`\ncpu ${batch} × ${size}², threads: ${arrays.threadsNote}`);
+  }
 }
 
 function printFftTable(entries) {
@@ -514,6 +571,7 @@ async function runFft(settings, serverUrl) {
   const table = summariseFft(rows, numpy);
   console.log('FFT2, forward, complex64, median ms');
   printFftTable(table);
+  printFftArraysTable(table);
   if (numpy.error) console.log(`\nNumPy unavailable: ${numpy.error}`);
   return { cases: fftCases, table, backends: rows, numpy };
 }

@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { loadBundledSiemensStar } from '../data/siemensStar';
 import { createBrowserEnvironment } from '../device/browserEnvironment';
 import { resolveBackend, type BackendResolution, type RequestedBackend } from '../device/policy';
+import { fft2Simd, fft2ThreadsReady, isFft2SimdAvailable } from '../engine/cpu/fft';
 import { extractPatches, fft2, overlapSum } from '../engine/ops';
 import { registerPhysicsKernels } from '../engine/register';
 import { runProgram, setShaderDebug, takeShaderErrors, type WebGPUBackend } from '../engine/webgpu/program';
@@ -341,6 +342,8 @@ interface BenchFftRequest {
   /** Timed runs of each path per case, after `warmup` untimed ones. */
   repeats: number;
   warmup: number;
+  /** Untimed runs of the tfjs built-in path per case; defaults to `warmup`. */
+  builtinWarmup?: number;
 }
 
 /** Timings of one path, or why it could not run. */
@@ -358,6 +361,26 @@ interface BenchFftCaseResult {
    * the unitary fft2, because tf.spectral.fft does not normalise. Null unless both paths ran.
    */
   relativeRms: number | null;
+  /** On the cpu backend, the same transform on typed arrays without tensors; null elsewhere. */
+  arrays: BenchFftArrays | null;
+}
+
+/**
+ * The cpu FFT2 kernel timed on typed arrays that are allocated once, so that neither tfjs nor a
+ * fresh output array is in the time, and the cost of that fresh array on its own.
+ */
+interface BenchFftArrays {
+  /** `fft2Simd` with threads 'never'. */
+  oneThread: BenchFftTiming;
+  /** `fft2Simd` with threads 'always', split across the calling thread and the helpers. */
+  threads: BenchFftTiming;
+  /** Helper threads running besides the calling thread. */
+  helperThreads: number;
+  /**
+   * `new Float32Array(B·N²·2)` and one `set` of the input into it: what every tfjs cpu kernel
+   * pays for its output before it computes anything.
+   */
+  freshOutput: BenchFftTiming;
 }
 
 interface BenchFftResult {
@@ -415,6 +438,52 @@ async function timeFft(
   return { milliseconds, values };
 }
 
+/** Runs `run` warmup + repeats times and times each timed run. */
+function timeSync(run: () => void, warmup: number, repeats: number): BenchFftTiming {
+  const milliseconds: number[] = [];
+  try {
+    for (let index = 0; index < warmup + repeats; index += 1) {
+      const start = performance.now();
+      run();
+      if (index >= warmup) milliseconds.push(performance.now() - start);
+    }
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  return { milliseconds };
+}
+
+/** Times the cpu FFT2 kernel on typed arrays, and a fresh output array, for BenchFftArrays. */
+async function timeFftArrays(
+  input: Float32Array,
+  batch: number,
+  size: number,
+  warmup: number,
+  repeats: number,
+): Promise<BenchFftArrays> {
+  const helperThreads = await fft2ThreadsReady();
+  const output = new Float32Array(input.length);
+  const noSimd = { skipped: 'this engine lacks WebAssembly SIMD' };
+  const simd = isFft2SimdAvailable();
+  let fresh = output;
+  return {
+    oneThread: simd ? timeSync(() => fft2Simd(input, output, batch, size, false, 'never'), warmup, repeats) : noSimd,
+    threads:
+      simd && helperThreads > 0
+        ? timeSync(() => fft2Simd(input, output, batch, size, false, 'always'), warmup, repeats)
+        : { skipped: simd ? 'no helper threads run on this page' : noSimd.skipped },
+    helperThreads,
+    freshOutput: timeSync(
+      () => {
+        fresh = new Float32Array(input.length);
+        fresh.set(input);
+      },
+      warmup,
+      repeats,
+    ),
+  };
+}
+
 function relativeRms(ours: Float32Array, builtin: Float32Array, scale: number): number {
   let differenceSquared = 0;
   let referenceSquared = 0;
@@ -433,6 +502,7 @@ function relativeRms(ours: Float32Array, builtin: Float32Array, scale: number): 
  */
 async function benchFft(request: BenchFftRequest): Promise<BenchFftResult> {
   const { backend, cases, repeats, warmup } = request;
+  const builtinWarmup = request.builtinWarmup ?? warmup;
   if (!Number.isInteger(repeats) || repeats < 1 || !Number.isInteger(warmup) || warmup < 0) {
     throw new Error(
       `benchFft: repeats must be a whole number of at least 1 and warmup one of at least 0, ` +
@@ -455,7 +525,12 @@ async function benchFft(request: BenchFftRequest): Promise<BenchFftResult> {
     let builtinValues: Float32Array | undefined;
     let ours: BenchFftTiming;
     let builtin: BenchFftTiming;
+    let arrays: BenchFftArrays | null = null;
     try {
+      if (tf.getBackend() === 'cpu') {
+        arrays = await timeFftArrays((await interleaved.data()) as Float32Array, batch, size, warmup, repeats);
+        console.info(`${label}: typed arrays done`);
+      }
       try {
         const timed = await timeFft(() => fft2(interleaved, 'forward'), warmup, repeats);
         ours = { milliseconds: timed.milliseconds };
@@ -469,7 +544,7 @@ async function benchFft(request: BenchFftRequest): Promise<BenchFftResult> {
         builtin = { skipped: 'builtinRepeats is 0' };
       } else {
         try {
-          const timed = await timeFft(() => builtinFft2(complex), warmup, builtinRepeats);
+          const timed = await timeFft(() => builtinFft2(complex), builtinWarmup, builtinRepeats);
           builtin = { milliseconds: timed.milliseconds };
           builtinValues = timed.values;
         } catch (error) {
@@ -483,7 +558,7 @@ async function benchFft(request: BenchFftRequest): Promise<BenchFftResult> {
     }
     const agreement =
       oursValues === undefined || builtinValues === undefined ? null : relativeRms(oursValues, builtinValues, size);
-    results.push({ batch, size, ours, builtin, relativeRms: agreement });
+    results.push({ batch, size, ours, builtin, relativeRms: agreement, arrays });
   }
 
   return {
