@@ -188,6 +188,9 @@ describe('flat-array cpu kernels', () => {
     { name: '3×3 stride 2 same, overlapping', shape: [2, 8, 7, 5], size: 3, stride: 2, pad: 'same' },
     { name: '3×3 stride 1 valid, overlapping', shape: [1, 6, 6, 2], size: 3, stride: 1, pad: 'valid' },
     { name: '2×2 stride 2 valid, network sizes', shape: [4, 16, 16, 8], size: 2, stride: 2, pad: 'valid' },
+    { name: '2×2 stride 2 same, even sizes', shape: [3, 8, 6, 4], size: 2, stride: 2, pad: 'same' },
+    { name: '2×2 stride 2 valid, one channel', shape: [2, 6, 10, 1], size: 2, stride: 2, pad: 'valid' },
+    { name: '2×2 stride 2 valid, one window', shape: [1, 2, 2, 5], size: 2, stride: 2, pad: 'valid' },
   ];
 
   for (const { name, shape, size, stride, pad } of poolCases) {
@@ -209,8 +212,41 @@ describe('flat-array cpu kernels', () => {
       expectSameAsStock(() => gradient(tiedTensor(shape, 23, 3)));
       expectSameAsStock(() => gradient(specialTensor(shape, 24)));
       expectSameAsStock(() => gradient(tf.fill(shape, Number.NaN)));
+      expectSameAsStock(() => gradient(tf.fill(shape, Number.NEGATIVE_INFINITY)));
+    });
+
+    it(`MaxPoolGrad matches stock with special dy, ${name}`, () => {
+      const x = tiedTensor(shape, 26);
+      const upstream = specialTensor(tf.maxPool(x as tf.Tensor4D, size, stride, pad).shape, 27);
+      expectSameAsStock(() =>
+        tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, size, stride, pad), upstream)))(x),
+      );
     });
   }
+
+  it('MaxPool keeps the first of tied zeros like stock', () => {
+    // Windows of −0, +0, NaN and −∞ only: the output shows which of −0 and +0 came first.
+    const choices = [-0, 0, Number.NaN, Number.NEGATIVE_INFINITY];
+    const values = randomValues(2 * 6 * 8 * 3, 28).map((value) => choices[Math.floor((value + 1) * 2)]);
+    const x = tf.tensor4d(values, [2, 6, 8, 3]);
+    expectSameAsStock(() => tf.maxPool(x, 2, 2, 'valid'));
+    expectSameAsStock(() => tf.maxPool(x, 3, 2, 'same'));
+    x.dispose();
+  });
+
+  it('MaxPool skips NaNs of either sign like stock', () => {
+    // NaN bit patterns with the sign bit set or clear, next to ±∞, ±0 and the extreme finite floats.
+    const bitChoices = [0x7fc00000, 0x7f800001, 0xffc00000, 0xff800001, 0xff800000, 0x7f800000, 0x80000000, 0, 0x7f7fffff, 0xff7fffff];
+    const values = new Float32Array(2 * 6 * 8 * 3);
+    const bits = new Int32Array(values.buffer);
+    randomValues(values.length, 29).forEach((value, i) => {
+      bits[i] = bitChoices[Math.floor(((value + 1) / 2) * bitChoices.length)] | 0;
+    });
+    const x = tf.tensor4d(values, [2, 6, 8, 3]);
+    expectSameAsStock(() => tf.maxPool(x, 2, 2, 'valid'));
+    expectSameAsStock(() => tf.maxPool(x, 3, 2, 'same'));
+    x.dispose();
+  });
 
   it('MaxPoolGrad gives ties to the first position', () => {
     install(fastConfigs);
