@@ -113,6 +113,73 @@ describe('stitchPatches', () => {
     expect(realAt(top - 1, left)).toBe(0);
   });
 
+  it('matches a direct bilinear sum, with clipped footprints', () => {
+    // Sub-pixel positions with padding 0 and full-width crops put some footprints past the bottom
+    // and right edges, so both the inside and the clipped placement paths run.
+    const rows = [0.3, 2.7, 5.5, 1.0, 6.9];
+    const cols = [0.6, 4.2, 1.5, 6.0, 6.1];
+    const count = rows.length;
+    const amplitude = new Float32Array(count * N * N);
+    const phase = new Float32Array(count * N * N);
+    for (let i = 0; i < amplitude.length; i += 1) {
+      amplitude[i] = 0.5 + 0.4 * Math.sin(0.37 * i);
+      phase[i] = 3 * Math.cos(0.11 * i);
+    }
+    for (const options of [{ padding_px: 0, cropSize: N }, { padding_px: 1, cropSize: N / 2 }]) {
+      const stitched = stitchPatches({ amplitude, phase }, count, N, Float32Array.from(rows), Float32Array.from(cols), options);
+      const { height, width } = stitched;
+      const border = (N - options.cropSize) / 2;
+
+      // Reference: every kept pixel of every patch deposited on its four bilinear neighbours.
+      const sums = new Float64Array(2 * height * width);
+      const weights = new Float64Array(height * width);
+      for (let j = 0; j < count; j += 1) {
+        const top = Math.fround(rows[j]) - stitched.originY_px + border;
+        const left = Math.fround(cols[j]) - stitched.originX_px + border;
+        const fractionY = top - Math.floor(top);
+        const fractionX = left - Math.floor(left);
+        for (let row = 0; row < options.cropSize; row += 1) {
+          for (let col = 0; col < options.cropSize; col += 1) {
+            const source = j * N * N + (row + border) * N + col + border;
+            const re = amplitude[source] * Math.cos(phase[source]);
+            const im = amplitude[source] * Math.sin(phase[source]);
+            for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+              const weight = (dy === 1 ? fractionY : 1 - fractionY) * (dx === 1 ? fractionX : 1 - fractionX);
+              const objectRow = Math.floor(top) + row + dy;
+              const objectCol = Math.floor(left) + col + dx;
+              if (weight === 0 || objectRow >= height || objectCol >= width) continue;
+              const index = objectRow * width + objectCol;
+              sums[2 * index] += weight * re;
+              sums[2 * index + 1] += weight * im;
+              weights[index] += weight;
+            }
+          }
+        }
+      }
+
+      let clippedPatches = 0;
+      let maxWeightError = 0;
+      let maxObjectError = 0;
+      for (let index = 0; index < height * width; index += 1) {
+        maxWeightError = Math.max(maxWeightError, Math.abs(stitched.weights[index] - weights[index]));
+        if (weights[index] === 0) continue;
+        maxObjectError = Math.max(
+          maxObjectError,
+          Math.abs(stitched.object[2 * index] - sums[2 * index] / weights[index]),
+          Math.abs(stitched.object[2 * index + 1] - sums[2 * index + 1] / weights[index]),
+        );
+      }
+      for (let j = 0; j < count; j += 1) {
+        const bottom = Math.floor(Math.fround(rows[j]) - stitched.originY_px + border) + options.cropSize;
+        const right = Math.floor(Math.fround(cols[j]) - stitched.originX_px + border) + options.cropSize;
+        if (bottom >= height || right >= width) clippedPatches += 1;
+      }
+      expect(maxWeightError).toBeLessThan(1e-6);
+      expect(maxObjectError).toBeLessThan(1e-6);
+      if (options.padding_px === 0) expect(clippedPatches).toBeGreaterThan(0);
+    }
+  });
+
   it('rejects a crop of the wrong parity', () => {
     const patches = samplePatches([0], [0]);
     expect(() => stitchPatches(patches, 1, N, Float32Array.of(0), Float32Array.of(0), { cropSize: 3 })).toThrow(/parity/);

@@ -89,23 +89,150 @@ export async function predictPatches(
   return { amplitude, phase };
 }
 
-/** Adds `weight`·(re, im) and `weight` at object pixel (row, col) when it lies inside the object. */
-function deposit(
+/**
+ * One patch's kept region as complex values in float64, with a border of zeros one pixel wide so
+ * that a bilinear footprint can read one pixel past every edge. Pixel (row, col) of the region is
+ * at index (row + 1)·stride + col + 1.
+ */
+interface PaddedRegion {
+  re: Float64Array;
+  im: Float64Array;
+  size: number;
+  stride: number;
+}
+
+/** Bilinear weights of the four object pixels that each patch pixel is spread over. */
+interface CornerWeights {
+  /** Weight of the pixel one row down and one column right: fractionY·fractionX. */
+  downRight: number;
+  /** Weight of the pixel one row down: fractionY·(1 − fractionX). */
+  down: number;
+  /** Weight of the pixel one column right: (1 − fractionY)·fractionX. */
+  right: number;
+  /** Weight of the pixel itself: (1 − fractionY)·(1 − fractionX). */
+  same: number;
+}
+
+/**
+ * Adds `weight`·(re, im) and `weight` for every pixel of the region, shifted so that its pixel
+ * (0, 0) lands at object pixel (top, left), skipping the pixels outside the object.
+ */
+function depositShiftedRegion(
   sums: Float64Array,
-  weights: Float64Array,
+  weightSums: Float64Array,
   width: number,
   height: number,
-  row: number,
-  col: number,
+  region: PaddedRegion,
+  top: number,
+  left: number,
   weight: number,
-  re: number,
-  im: number,
 ): void {
-  if (weight === 0 || row < 0 || col < 0 || row >= height || col >= width) return;
-  const index = row * width + col;
-  sums[2 * index] += weight * re;
-  sums[2 * index + 1] += weight * im;
-  weights[index] += weight;
+  const { re, im, size, stride } = region;
+  const rowFirst = Math.max(0, -top);
+  const rowEnd = Math.min(size, height - top);
+  const colFirst = Math.max(0, -left);
+  const colEnd = Math.min(size, width - left);
+  for (let row = rowFirst; row < rowEnd; row += 1) {
+    let index = (top + row) * width + left + colFirst;
+    const rowStart = (row + 1) * stride + 1;
+    for (let k = rowStart + colFirst; k < rowStart + colEnd; k += 1) {
+      sums[2 * index] += weight * re[k];
+      sums[2 * index + 1] += weight * im[k];
+      weightSums[index] += weight;
+      index += 1;
+    }
+  }
+}
+
+/**
+ * Spreads the region over the object with bilinear weights, its pixel (0, 0) at object pixel
+ * (row0, col0). Each object pixel receives its terms from the down-right, down, right and same
+ * corners in that order. This is the order in which a loop over the region's pixels in raster
+ * order adds them, so the float64 sums do not depend on which of the two paths below runs.
+ */
+function depositBilinear(
+  sums: Float64Array,
+  weightSums: Float64Array,
+  width: number,
+  height: number,
+  region: PaddedRegion,
+  row0: number,
+  col0: number,
+  weights: CornerWeights,
+): void {
+  const { size } = region;
+  if (row0 >= 0 && col0 >= 0 && row0 + size < height && col0 + size < width) {
+    depositFootprintInside(sums, weightSums, width, region, row0, col0, weights);
+    return;
+  }
+  const corners = [
+    [1, 1, weights.downRight],
+    [1, 0, weights.down],
+    [0, 1, weights.right],
+    [0, 0, weights.same],
+  ] as const;
+  for (const [dy, dx, weight] of corners) {
+    if (weight === 0) continue;
+    depositShiftedRegion(sums, weightSums, width, height, region, row0 + dy, col0 + dx, weight);
+  }
+}
+
+/**
+ * depositBilinear for a (size + 1)² footprint that lies inside the object: one pass that reads
+ * and writes each object pixel once. A term whose source pixel lies outside the region gets
+ * weight 0 and reads a zero of the border. Sums and weight sums start at +0 and never become −0,
+ * so adding such a ±0 term leaves them unchanged, the same as skipping it.
+ */
+function depositFootprintInside(
+  sums: Float64Array,
+  weightSums: Float64Array,
+  width: number,
+  region: PaddedRegion,
+  row0: number,
+  col0: number,
+  weights: CornerWeights,
+): void {
+  const { re, im, size, stride } = region;
+  for (let row = 0; row <= size; row += 1) {
+    // Footprint row `row` takes the down corners of region row row − 1 and the others of row `row`.
+    const hasRowAbove = row >= 1;
+    const hasRowHere = row < size;
+    const downRight = hasRowAbove ? weights.downRight : 0;
+    const down = hasRowAbove ? weights.down : 0;
+    const right = hasRowHere ? weights.right : 0;
+    const same = hasRowHere ? weights.same : 0;
+    let index = (row0 + row) * width + col0;
+    let k = (row + 1) * stride + 1;
+    for (let col = 0; col <= size; col += 1) {
+      // Column 0 has no source pixel to its left, column `size` none at its own column.
+      const left = col >= 1 ? 1 : 0;
+      const here = col < size ? 1 : 0;
+      const wDownRight = downRight * left;
+      const wDown = down * here;
+      const wRight = right * left;
+      const wSame = same * here;
+      let sumRe = sums[2 * index];
+      let sumIm = sums[2 * index + 1];
+      let weightSum = weightSums[index];
+      sumRe += wDownRight * re[k - stride - 1];
+      sumIm += wDownRight * im[k - stride - 1];
+      weightSum += wDownRight;
+      sumRe += wDown * re[k - stride];
+      sumIm += wDown * im[k - stride];
+      weightSum += wDown;
+      sumRe += wRight * re[k - 1];
+      sumIm += wRight * im[k - 1];
+      weightSum += wRight;
+      sumRe += wSame * re[k];
+      sumIm += wSame * im[k];
+      weightSum += wSame;
+      sums[2 * index] = sumRe;
+      sums[2 * index + 1] = sumIm;
+      weightSums[index] = weightSum;
+      index += 1;
+      k += 1;
+    }
+  }
 }
 
 /**
@@ -159,6 +286,13 @@ export function stitchPatches(
   const border = (patternSize - cropSize) / 2;
   const pixels = patternSize * patternSize;
 
+  const stride = cropSize + 2;
+  const region: PaddedRegion = {
+    re: new Float64Array(stride * stride),
+    im: new Float64Array(stride * stride),
+    size: cropSize,
+    stride,
+  };
   let invalidPatternCount = 0;
   for (let j = 0; j < patternCount; j += 1) {
     let top = positionY_px[j] - originY_px + border;
@@ -171,13 +305,6 @@ export function stitchPatches(
     const col0 = Math.floor(left);
     const fractionY = top - row0;
     const fractionX = left - col0;
-    const corners = [
-      [0, 0, (1 - fractionY) * (1 - fractionX)],
-      [0, 1, (1 - fractionY) * fractionX],
-      [1, 0, fractionY * (1 - fractionX)],
-      [1, 1, fractionY * fractionX],
-    ] as const;
-
     let patternIsValid = true;
     for (let row = 0; row < cropSize; row += 1) {
       for (let col = 0; col < cropSize; col += 1) {
@@ -186,12 +313,17 @@ export function stitchPatches(
         const phase = patches.phase[source];
         const re = amplitude * Math.cos(phase);
         const im = amplitude * Math.sin(phase);
+        region.re[(row + 1) * stride + col + 1] = re;
+        region.im[(row + 1) * stride + col + 1] = im;
         patternIsValid &&= Number.isFinite(re) && Number.isFinite(im);
-        for (const [dy, dx, weight] of corners) {
-          deposit(sums, weightSums, width, height, row0 + row + dy, col0 + col + dx, weight, re, im);
-        }
       }
     }
+    depositBilinear(sums, weightSums, width, height, region, row0, col0, {
+      downRight: fractionY * fractionX,
+      down: fractionY * (1 - fractionX),
+      right: (1 - fractionY) * fractionX,
+      same: (1 - fractionY) * (1 - fractionX),
+    });
     if (!patternIsValid) invalidPatternCount += 1;
   }
   if (invalidPatternCount > 0) {
