@@ -104,3 +104,16 @@ export interface RegularizedUpdateAttrs {
   regularization: number;
   [key: string]: number;
 }
+
+/**
+ * Nearest-neighbour ×2 upsampling of a real float32 tensor, registered on 'cpu' only. Input `x`
+ * [B, H, W, C]; output [B, 2H, 2W, C] where output[b, y, x, c] = x[b, ⌊y/2⌋, ⌊x/2⌋, c].
+ */
+export const UPSAMPLE_NEAREST_2X = 'PtychoUpsampleNearest2x';
+
+/**
+ * Gradient of {@link UPSAMPLE_NEAREST_2X}, registered on 'cpu' only. Input `dy` [B, 2H, 2W, C];
+ * output [B, H, W, C], the sum of each 2 × 2 block of dy, rounded to float32 as
+ * (dy[2h, 2w] + dy[2h, 2w+1]) + (dy[2h+1, 2w] + dy[2h+1, 2w+1]).
+ */
+export const UPSAMPLE_NEAREST_2X_GRAD = 'PtychoUpsampleNearest2xGrad';

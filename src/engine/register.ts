@@ -1,5 +1,6 @@
 /** Registers the custom physics kernels on every backend, once per JavaScript realm. */
 import { registerCpuKernels } from './cpu';
+import { registerUpsampleNearest2xCpuKernels } from './cpu/upsampleKernel';
 import { registerPhysicsGradients } from './gradients';
 import { registerWebGlKernels } from './webgl';
 import { registerWebGpuKernels } from './webgpu';
@@ -9,6 +10,7 @@ let registered = false;
 export function registerPhysicsKernels(): void {
   if (registered) return;
   registerCpuKernels();
+  registerUpsampleNearest2xCpuKernels();
   registerWebGlKernels();
   registerWebGpuKernels();
   registerPhysicsGradients();

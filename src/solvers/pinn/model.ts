@@ -14,6 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { upsampleNearest2x } from '../../engine/cpu/upsampleKernel';
+
 export interface PinnModelOptions {
   /** Side N of the input patterns; a multiple of 8, at least 16. */
   patternSize: number;
@@ -48,7 +50,9 @@ export class PhaseActivation extends tf.layers.Layer {
 tf.serialization.registerClass(PhaseActivation);
 
 /**
- * Nearest-neighbour ×2 upsampling of [B, H, W, C], built from concat and reshape.
+ * Nearest-neighbour ×2 upsampling of [B, H, W, C]. On 'cpu' it runs one kernel
+ * (engine/cpu/upsampleKernel.ts); other backends build it from concat and reshape. Both give the
+ * same values and gradients.
  * NOTE: tf.layers.upSampling2d would do, but the 'cpu' backend's ResizeNearestNeighborGrad in
  * @tensorflow/tfjs-backend-cpu 4.22 returns wrong gradients when the batch has more than one image
  * (measured: errors of order 1 against the 2 × 2 block sums for shape [2, 4, 4, 1]), which stalls
@@ -59,15 +63,8 @@ export class NearestUpsampling extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    const [batch, height, width, channels] = x.shape;
-    return tf.tidy(() => {
-      // Repeat every row: [B, H, 1, W·C] twice along axis 2 gives [B, 2H, W, C] after reshaping.
-      const rows = tf.reshape(x, [batch, height, 1, width * channels]);
-      const tallRows = tf.reshape(tf.concat([rows, rows], 2), [batch * 2 * height, width, 1, channels]);
-      // Then every column the same way.
-      const wide = tf.concat([tallRows, tallRows], 2);
-      return tf.reshape(wide, [batch, 2 * height, 2 * width, channels]);
-    });
+    if (tf.getBackend() === 'cpu' && x.dtype === 'float32') return upsampleNearest2x(x);
+    return upsampleByConcat(x);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
@@ -76,6 +73,18 @@ export class NearestUpsampling extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(NearestUpsampling);
+
+function upsampleByConcat(x: tf.Tensor4D): tf.Tensor4D {
+  const [batch, height, width, channels] = x.shape;
+  return tf.tidy(() => {
+    // Repeat every row: [B, H, 1, W·C] twice along axis 2 gives [B, 2H, W, C] after reshaping.
+    const rows = tf.reshape(x, [batch, height, 1, width * channels]);
+    const tallRows = tf.reshape(tf.concat([rows, rows], 2), [batch * 2 * height, width, 1, channels]);
+    // Then every column the same way.
+    const wide = tf.concat([tallRows, tallRows], 2);
+    return tf.reshape(wide, [batch, 2 * height, 2 * width, channels]);
+  });
+}
 
 function scaledFilters(filters: number[], scale: number): number[] {
   return filters.map((count) => Math.max(1, Math.round(count * scale)));
