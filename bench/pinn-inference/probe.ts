@@ -23,12 +23,18 @@ function loaded(): { model: tf.LayersModel; data: PinnTrainingData } {
   return { model, data };
 }
 
-/** Starts `backend`, prepares the bundled scan and builds a seeded 1/8-width model. */
-async function setup(backend: 'cpu' | 'webgl' | 'webgpu'): Promise<{ ok: boolean; patterns: number }> {
+/**
+ * Starts `backend`, prepares the bundled scan and builds a seeded model, at 1/8 of the published
+ * width unless `filterScale` says otherwise (1 is the published width).
+ */
+async function setup(
+  backend: 'cpu' | 'webgl' | 'webgpu',
+  filterScale = 0.125,
+): Promise<{ ok: boolean; patterns: number }> {
   const started = await window.ptychoLab.useBackend(backend);
   data ??= await preparePinnData(await loadBundledSiemensStar(), { patternSize: PATTERN_SIZE });
   model?.dispose();
-  model = buildPinnModel({ patternSize: PATTERN_SIZE, filterScale: 0.125, seed: 1 });
+  model = buildPinnModel({ patternSize: PATTERN_SIZE, filterScale, seed: 1 });
   return { ok: started.ok, patterns: data.patternCount };
 }
 
