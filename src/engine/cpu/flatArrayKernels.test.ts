@@ -224,29 +224,37 @@ describe('flat-array cpu kernels', () => {
     });
   }
 
-  it('MaxPool keeps the first of tied zeros like stock', () => {
-    // Windows of −0, +0, NaN and −∞ only: the output shows which of −0 and +0 came first.
-    const choices = [-0, 0, Number.NaN, Number.NEGATIVE_INFINITY];
-    const values = randomValues(2 * 6 * 8 * 3, 28).map((value) => choices[Math.floor((value + 1) * 2)]);
-    const x = tf.tensor4d(values, [2, 6, 8, 3]);
-    expectSameAsStock(() => tf.maxPool(x, 2, 2, 'valid'));
-    expectSameAsStock(() => tf.maxPool(x, 3, 2, 'same'));
-    x.dispose();
-  });
-
-  it('MaxPool skips NaNs of either sign like stock', () => {
-    // NaN bit patterns with the sign bit set or clear, next to ±∞, ±0 and the extreme finite floats.
-    const bitChoices = [0x7fc00000, 0x7f800001, 0xffc00000, 0xff800001, 0xff800000, 0x7f800000, 0x80000000, 0, 0x7f7fffff, 0xff7fffff];
-    const values = new Float32Array(2 * 6 * 8 * 3);
-    const bits = new Int32Array(values.buffer);
-    randomValues(values.length, 29).forEach((value, i) => {
-      bits[i] = bitChoices[Math.floor(((value + 1) / 2) * bitChoices.length)] | 0;
+  // Channel counts that are not and are a multiple of 4, which take the JavaScript and the
+  // WebAssembly path of the 2 × 2 stride-2 pooling.
+  for (const shape of [
+    [2, 6, 8, 3],
+    [2, 6, 8, 4],
+    [1, 4, 6, 8],
+  ] as [number, number, number, number][]) {
+    it(`MaxPool keeps the first of tied zeros like stock, [${shape.join(', ')}]`, () => {
+      // Windows of −0, +0, NaN and −∞ only: the output shows which of −0 and +0 came first.
+      const choices = [-0, 0, Number.NaN, Number.NEGATIVE_INFINITY];
+      const values = randomValues(tf.util.sizeFromShape(shape), 28).map((value) => choices[Math.floor((value + 1) * 2)]);
+      const x = tf.tensor4d(values, shape);
+      expectSameAsStock(() => tf.maxPool(x, 2, 2, 'valid'));
+      expectSameAsStock(() => tf.maxPool(x, 3, 2, 'same'));
+      x.dispose();
     });
-    const x = tf.tensor4d(values, [2, 6, 8, 3]);
-    expectSameAsStock(() => tf.maxPool(x, 2, 2, 'valid'));
-    expectSameAsStock(() => tf.maxPool(x, 3, 2, 'same'));
-    x.dispose();
-  });
+
+    it(`MaxPool skips NaNs of either sign like stock, [${shape.join(', ')}]`, () => {
+      // NaN bit patterns with the sign bit set or clear, next to ±∞, ±0 and the extreme finite floats.
+      const bitChoices = [0x7fc00000, 0x7f800001, 0xffc00000, 0xff800001, 0xff800000, 0x7f800000, 0x80000000, 0, 0x7f7fffff, 0xff7fffff];
+      const values = new Float32Array(tf.util.sizeFromShape(shape));
+      const bits = new Int32Array(values.buffer);
+      randomValues(values.length, 29).forEach((value, i) => {
+        bits[i] = bitChoices[Math.floor(((value + 1) / 2) * bitChoices.length)] | 0;
+      });
+      const x = tf.tensor4d(values, shape);
+      expectSameAsStock(() => tf.maxPool(x, 2, 2, 'valid'));
+      expectSameAsStock(() => tf.maxPool(x, 3, 2, 'same'));
+      x.dispose();
+    });
+  }
 
   it('MaxPoolGrad gives ties to the first position', () => {
     install(fastConfigs);

@@ -2,7 +2,9 @@
  * Flat-array MaxPool and MaxPoolGrad for the TensorFlow.js 'cpu' backend: NHWC float32, any
  * window, stride and padding, dilation 1. The stock MaxPoolGrad of @tensorflow/tfjs-backend-cpu
  * 4.22 reads every element through TensorBuffer.get; these walk the arrays with the channel
- * axis innermost. Whole 2 × 2 windows at stride 2, PtychoPINN's pooling, take a shorter path.
+ * axis innermost. Whole 2 × 2 windows at stride 2, PtychoPINN's pooling, take a shorter path:
+ * WebAssembly SIMD (wasmMaxPool.ts) when the channel count is a multiple of 4, else a branch-free
+ * JavaScript loop.
  *
  * Both follow the stock kernels exactly. A window's maximum is searched row by row with a strict
  * `>` from −∞, so among equal maxima the first in row-major order wins and gets the whole
@@ -15,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU, TensorInfo } from '@tensorflow/tfjs';
 
 import type { replaceCpuKernel } from './flatArrayKernels';
+import { getWasmMaxPool } from './wasmMaxPool';
 
 interface PoolAttrs {
   filterSize: [number, number] | number;
@@ -154,7 +157,12 @@ function maxPool(backend: MathBackendCPU, x: TensorInfo, attrs: PoolAttrs): Tens
   const info = poolGeometry(x, attrs);
   const input = info === null ? null : floatValues(backend, x);
   if (info === null || input === null) return null;
-  if (isWhole2x2Stride2(info)) return backend.makeTensorInfo(info.outShape, 'float32', maxPool2x2Stride2(info, input));
+  if (isWhole2x2Stride2(info)) {
+    const wasm = info.inChannels % 4 === 0 ? getWasmMaxPool() : null;
+    const output =
+      wasm === null ? maxPool2x2Stride2(info, input) : wasm.pool(input, { ...info, channels: info.inChannels });
+    return backend.makeTensorInfo(info.outShape, 'float32', output);
+  }
 
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const output = new Float32Array(batchSize * outHeight * outWidth * channels).fill(Number.NEGATIVE_INFINITY);
