@@ -117,3 +117,10 @@ export const UPSAMPLE_NEAREST_2X = 'PtychoUpsampleNearest2x';
  * (dy[2h, 2w] + dy[2h, 2w+1]) + (dy[2h+1, 2w] + dy[2h+1, 2w+1]).
  */
 export const UPSAMPLE_NEAREST_2X_GRAD = 'PtychoUpsampleNearest2xGrad';
+
+/**
+ * PtychoPINN's phase activation π·tanh(x) on a real float32 tensor, registered on 'cpu' only.
+ * Input `x`; output of the same shape, equal value for value to tf.mul(tf.tanh(x), Math.PI):
+ * tanh rounded to float32, then multiplied by π rounded to float32.
+ */
+export const PHASE_ACTIVATION = 'PtychoPhaseActivation';
