@@ -2,7 +2,6 @@
 // maxPool2x2Binary.generated.ts, which Vite and Vitest import like any module.
 // Run from the repository root: node src/engine/cpu/build_max_pool_wasm.mjs
 // With --check it writes nothing and exits 1 when the committed binary is stale.
-// NOTE: `npm run check:wasm` does not run this check; run it by hand after editing the .wat file.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
