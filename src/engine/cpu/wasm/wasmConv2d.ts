@@ -147,6 +147,35 @@ function paddedGeometry(request: Pick<Conv2dRequest, 'height' | 'width' | 'kh' |
   return { paddedHeight, paddedWidth, outHeight: paddedHeight - request.kh + 1, outWidth: paddedWidth - request.kw + 1 };
 }
 
+/** Byte addresses in the module's memory of one conv2d call's arrays. */
+interface Conv2dAddresses {
+  input: number;
+  weights: number;
+  bias: number;
+  output: number;
+}
+
+/** Returns the arguments of the module's conv2d for `images` images of `request` at `addresses`. */
+function conv2dArguments(request: Conv2dRequest, images: number, addresses: Conv2dAddresses): Parameters<Conv2dExports['conv2d']> {
+  const { paddedHeight, paddedWidth, outHeight, outWidth } = paddedGeometry(request);
+  return [
+    addresses.input,
+    addresses.weights,
+    addresses.bias,
+    addresses.output,
+    images,
+    paddedHeight,
+    paddedWidth,
+    request.inChannels,
+    outHeight,
+    outWidth,
+    Math.ceil(request.outChannels / 4) * 4,
+    request.kh,
+    request.kw,
+    request.relu ? 1 : 0,
+  ];
+}
+
 /**
  * Copies the first `channels` values of each of `pixels` pixels from `source` (from index
  * `sourceStart`, `sourceChannels` values per pixel) to `target` (from `targetStart`,
@@ -297,20 +326,7 @@ export class WasmConv2d {
       writePaddedImages(this.memory, request.input, first, images, height, width, inChannels, padding, inputAddress);
 
       this.exports.conv2d(
-        inputAddress,
-        weightsAddress,
-        biasAddress,
-        outputAddress,
-        images,
-        paddedHeight,
-        paddedWidth,
-        inChannels,
-        outHeight,
-        outWidth,
-        paddedOut,
-        kh,
-        kw,
-        request.relu ? 1 : 0,
+        ...conv2dArguments(request, images, { input: inputAddress, weights: weightsAddress, bias: biasAddress, output: outputAddress }),
       );
 
       const pixels = images * outHeight * outWidth;
@@ -355,22 +371,8 @@ export class WasmConv2d {
     writeBias(shared.memory, request, biasAddress, paddedOut);
     writeWeights(shared.memory, request, weightsAddress, paddedOut);
 
-    const convolve = (images: number, region: number): Parameters<Conv2dExports['conv2d']> => [
-      region,
-      weightsAddress,
-      biasAddress,
-      region + inputBytes,
-      images,
-      paddedHeight,
-      paddedWidth,
-      inChannels,
-      outHeight,
-      outWidth,
-      paddedOut,
-      kh,
-      kw,
-      request.relu ? 1 : 0,
-    ];
+    const convolve = (images: number, region: number): Parameters<Conv2dExports['conv2d']> =>
+      conv2dArguments(request, images, { input: region, weights: weightsAddress, bias: biasAddress, output: region + inputBytes });
     const copyOut = (first: number, images: number, region: number): void => {
       const pixels = images * outHeight * outWidth;
       const result = new Float32Array(shared.memory.buffer, region + inputBytes, pixels * paddedOut);
