@@ -454,6 +454,12 @@ function summariseFft(fftRows, fftNumpy) {
   return entries;
 }
 
+/** Formats milliseconds with 2 decimals below 10 and 1 above, or 'n/a' for null. */
+function formatMs(value) {
+  if (value === null) return 'n/a';
+  return value < 10 ? value.toFixed(2) : value.toFixed(1);
+}
+
 /** Medians and ratios to NumPy of the cpu kernel's typed-array timings (BenchFftArrays in src/lab/main.ts). */
 function summariseFftArrays(arrays, numpyMs) {
   const medianOf = (timing) => ('milliseconds' in timing ? median(timing.milliseconds) : null);
@@ -480,7 +486,6 @@ function summariseFftArrays(arrays, numpyMs) {
 function printFftArraysTable(entries) {
   const rows = entries.filter((entry) => entry.arrays);
   if (rows.length === 0) return;
-  const formatMs = (value) => (value === null ? 'n/a' : value < 10 ? value.toFixed(2) : value.toFixed(1));
   const formatRatio = (value) => (value === null ? '' : value.toFixed(2));
   console.log('\ncpu FFT2 kernel on typed arrays, and a fresh output array alone, median ms (ratio to NumPy)');
   printMarkdownTable(
@@ -502,7 +507,6 @@ function printFftArraysTable(entries) {
 
 function printFftTable(entries) {
   const header = ['backend', 'case', 'ours ms', 'built-in ms', 'speed-up', 'NumPy ms', 'ours / NumPy', 'rel. RMS'];
-  const formatMs = (value) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
   const lines = entries.map((entry) => {
     if (entry.error) return [entry.backend, '', 'unavailable', '', '', '', '', ''];
     let builtin = 'fails';

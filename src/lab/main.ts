@@ -463,25 +463,25 @@ async function timeFftArrays(
 ): Promise<BenchFftArrays> {
   const helperThreads = await fft2ThreadsReady();
   const output = new Float32Array(input.length);
-  const noSimd = { skipped: 'this engine lacks WebAssembly SIMD' };
-  const simd = isFft2SimdAvailable();
-  let fresh = output;
-  return {
-    oneThread: simd ? timeSync(() => fft2Simd(input, output, batch, size, false, 'never'), warmup, repeats) : noSimd,
-    threads:
-      simd && helperThreads > 0
-        ? timeSync(() => fft2Simd(input, output, batch, size, false, 'always'), warmup, repeats)
-        : { skipped: simd ? 'no helper threads run on this page' : noSimd.skipped },
-    helperThreads,
-    freshOutput: timeSync(
-      () => {
-        fresh = new Float32Array(input.length);
-        fresh.set(input);
-      },
-      warmup,
-      repeats,
-    ),
-  };
+  const freshOutput = timeSync(
+    () => {
+      const fresh = new Float32Array(input.length);
+      fresh.set(input);
+    },
+    warmup,
+    repeats,
+  );
+  if (!isFft2SimdAvailable()) {
+    const noSimd = { skipped: 'this engine lacks WebAssembly SIMD' };
+    return { oneThread: noSimd, threads: noSimd, helperThreads, freshOutput };
+  }
+
+  const oneThread = timeSync(() => fft2Simd(input, output, batch, size, false, 'never'), warmup, repeats);
+  const threads =
+    helperThreads > 0
+      ? timeSync(() => fft2Simd(input, output, batch, size, false, 'always'), warmup, repeats)
+      : { skipped: 'no helper threads run on this page' };
+  return { oneThread, threads, helperThreads, freshOutput };
 }
 
 function relativeRms(ours: Float32Array, builtin: Float32Array, scale: number): number {
