@@ -25,7 +25,7 @@ function loaded(): { model: tf.LayersModel; data: PinnTrainingData } {
 
 /**
  * Starts `backend`, prepares the bundled scan and builds a seeded model, at 1/8 of the published
- * width unless `filterScale` says otherwise (1 is the published width).
+ * width unless `filterScale` sets another (1 is the published width).
  */
 async function setup(
   backend: 'cpu' | 'webgl' | 'webgpu',

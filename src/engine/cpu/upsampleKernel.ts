@@ -1,7 +1,7 @@
 /**
  * Nearest-neighbour ×2 upsampling and its gradient for the TensorFlow.js 'cpu' backend, NHWC
- * float32, as in PtychoPINN's decoders. Built from two concats and reshapes, each upsampling
- * costs two Concat calls and an intermediate tensor. These kernels write their output once.
+ * float32, as in PtychoPINN's decoders. Built from concats and reshapes, each upsampling costs two
+ * Concat calls and an intermediate tensor, whereas these kernels write their output once.
  */
 import * as tf from '@tensorflow/tfjs';
 

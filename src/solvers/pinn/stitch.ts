@@ -196,11 +196,11 @@ function depositFootprintInside(
   for (let row = 0; row <= size; row += 1) {
     // Footprint row `row` takes the down corners of region row row − 1 and the others of row `row`.
     const hasRowAbove = row >= 1;
-    const hasRowHere = row < size;
+    const hasRow = row < size;
     const downRight = hasRowAbove ? weights.downRight : 0;
     const down = hasRowAbove ? weights.down : 0;
-    const right = hasRowHere ? weights.right : 0;
-    const same = hasRowHere ? weights.same : 0;
+    const right = hasRow ? weights.right : 0;
+    const same = hasRow ? weights.same : 0;
     let index = (row0 + row) * width + col0;
     let k = (row + 1) * stride + 1;
     for (let col = 0; col <= size; col += 1) {
