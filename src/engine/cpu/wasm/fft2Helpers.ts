@@ -212,6 +212,17 @@ export async function startHelpers(
   return Promise.all(starting);
 }
 
+/**
+ * Splits the `count` items of one round over `threadCount` threads and returns each thread's
+ * number of items. The leftover items go one each to helpers 1, 2, … so that the calling thread
+ * (index 0), which also does the copies, gets the smallest share.
+ */
+export function splitRound(count: number, threadCount: number): number[] {
+  const share = Math.floor(count / threadCount);
+  const extra = count - share * threadCount;
+  return Array.from({ length: threadCount }, (_, thread) => share + (thread >= 1 && thread <= extra ? 1 : 0));
+}
+
 /** Runs one job on `helper`: writes its words and wakes the helper. Call `waitForHelper` next. */
 export function postJob(helper: Helper, words: Partial<Record<keyof typeof Control, number>>): number {
   const control = helper.control;

@@ -10,7 +10,7 @@
  * the same instructions whichever thread runs its image, so the results are bit-identical.
  */
 import { CONV2D_SHARED_WASM_BASE64, CONV2D_WASM_BASE64 } from './conv2dBinary.generated';
-import { canShareMemory, postJob, startHelpers, waitForHelper, type Helper, type HelperEntry } from './fft2Helpers';
+import { canShareMemory, postJob, splitRound, startHelpers, waitForHelper, type Helper, type HelperEntry } from './fft2Helpers';
 import { chooseThreads, decodeBase64, TIMINGS_KEPT, type ThreadChoice } from './wasmFft2';
 
 /**
@@ -381,14 +381,12 @@ export class WasmConv2d {
 
     for (let first = 0; first < batch; ) {
       const roundImages = Math.min(batch - first, threadCount * imagesPerThread);
-      // Thread t takes `share` images, plus one of the `extra` leftover ones when t ≥ 1, so that
-      // the calling thread, which also does the copies, gets the smallest share.
-      const share = Math.floor(roundImages / threadCount);
-      const extra = roundImages - share * threadCount;
+      const counts = splitRound(roundImages, threadCount);
+      const share = counts[0];
       const jobs: { helper: Helper; job: number; first: number; images: number; region: number }[] = [];
       let next = first + share;
       for (let thread = 1; thread < threadCount; thread += 1) {
-        const images = share + (thread <= extra ? 1 : 0);
+        const images = counts[thread];
         if (images === 0) continue;
         const region = regionBase + thread * regionBytes;
         writePaddedImages(shared.memory, request.input, next, images, height, width, inChannels, padding, region);

@@ -8,7 +8,7 @@
  * 0.135 ms against 0.07 ms). Calls split across threads use a second instance on shared memory.
  */
 import { FFT2_SHARED_WASM_BASE64, FFT2_WASM_BASE64 } from './fft2Binary.generated';
-import { canShareMemory, CONTROL_BYTES, postJob, startHelpers, waitForHelper, type Helper } from './fft2Helpers';
+import { canShareMemory, CONTROL_BYTES, postJob, splitRound, startHelpers, waitForHelper, type Helper } from './fft2Helpers';
 
 /** Host tables of one transform length, as fft.ts builds them. */
 export interface FftTables {
@@ -345,14 +345,12 @@ export class WasmFft2 {
 
     for (let first = 0; first < batch; ) {
       const roundFields = Math.min(batch - first, threadCount * fieldsPerThread);
-      // Thread t takes `share` fields, plus one of the `extra` leftover ones when t ≥ 1, so that
-      // the calling thread, which also does the copies, gets the smallest share.
-      const share = Math.floor(roundFields / threadCount);
-      const extra = roundFields - share * threadCount;
+      const counts = splitRound(roundFields, threadCount);
+      const share = counts[0];
       const jobs: { helper: Helper; job: number; first: number; fields: number; region: number }[] = [];
       let next = first + share;
       for (let thread = 1; thread < threadCount; thread += 1) {
-        const fields = share + (thread <= extra ? 1 : 0);
+        const fields = counts[thread];
         if (fields === 0) continue;
         const region = data + thread * regionBytes;
         shared.view(region, fields * fieldLength).set(input.subarray(next * fieldLength, (next + fields) * fieldLength));
